@@ -1,0 +1,104 @@
+package io.agentbox.sandbox;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything needed to create a sandbox. Immutable; build with {@link #builder()}.
+ *
+ * @param template    template name ({@code host} works out of the box)
+ * @param timeout     lifetime: the sandbox ends itself this long after creation unless extended
+ * @param idleTimeout optional: callers that track activity (sessions, the server) end the sandbox after this much idleness
+ * @param metadata    free string labels, returned by {@code info} and usable as {@code list} filters
+ * @param env         environment variables of every command (commands may add their own)
+ * @param resources   cgroup and disk limits
+ * @param network     network policy
+ * @param workdir     the default working directory of commands and of relative file paths
+ */
+public record SandboxSpec(
+        String template,
+        Duration timeout,
+        Optional<Duration> idleTimeout,
+        Map<String, String> metadata,
+        Map<String, String> env,
+        Resources resources,
+        NetworkPolicy network,
+        String workdir) {
+
+    public static final String DEFAULT_TEMPLATE = "host";
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+    public static final String DEFAULT_WORKDIR = "/workspace";
+
+    public SandboxSpec {
+        Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(resources, "resources");
+        Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(workdir, "workdir");
+        if (template.isBlank()) throw new IllegalArgumentException("template must not be blank");
+        if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        if (!workdir.startsWith("/")) throw new IllegalArgumentException("workdir must be an absolute path, got " + workdir);
+        metadata = Map.copyOf(metadata);
+        env = Map.copyOf(env);
+        env.keySet().forEach(SandboxSpec::checkEnvName);
+    }
+
+    static void checkEnvName(String name) {
+        if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("invalid environment variable name: '" + name + "'");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.template = template;
+        b.timeout = timeout;
+        b.idleTimeout = idleTimeout.orElse(null);
+        b.metadata.putAll(metadata);
+        b.env.putAll(env);
+        b.resources = resources;
+        b.network = network;
+        b.workdir = workdir;
+        return b;
+    }
+
+    public static final class Builder {
+        private String template = DEFAULT_TEMPLATE;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private Duration idleTimeout;
+        private final Map<String, String> metadata = new LinkedHashMap<>();
+        private final Map<String, String> env = new LinkedHashMap<>();
+        private Resources resources = Resources.DEFAULT;
+        private NetworkPolicy network = NetworkPolicy.none();
+        private String workdir = DEFAULT_WORKDIR;
+
+        private Builder() {}
+
+        public Builder template(String template) { this.template = template; return this; }
+        public Builder timeout(Duration timeout) { this.timeout = timeout; return this; }
+        public Builder idleTimeout(Duration idleTimeout) { this.idleTimeout = idleTimeout; return this; }
+        public Builder metadata(String key, String value) { metadata.put(key, value); return this; }
+        public Builder metadata(Map<String, String> values) { metadata.putAll(values); return this; }
+        public Builder env(String name, String value) { env.put(name, value); return this; }
+        public Builder env(Map<String, String> values) { env.putAll(values); return this; }
+        public Builder resources(Resources resources) { this.resources = resources; return this; }
+        public Builder memoryMb(long mb) { resources = resources.withMemoryMb(mb); return this; }
+        public Builder cpus(double cpus) { resources = resources.withCpus(cpus); return this; }
+        public Builder pids(int pids) { resources = resources.withPids(pids); return this; }
+        public Builder diskMb(long mb) { resources = resources.withDiskMb(mb); return this; }
+        public Builder network(NetworkPolicy network) { this.network = network; return this; }
+        public Builder workdir(String workdir) { this.workdir = workdir; return this; }
+
+        public SandboxSpec build() {
+            return new SandboxSpec(template, timeout, Optional.ofNullable(idleTimeout), metadata, env, resources, network, workdir);
+        }
+    }
+}
