@@ -8,6 +8,7 @@ public final class BuiltinTools {
 
     /** Read, Write, Edit, MultiEdit, Bash, Glob, Grep, LS, WebFetch, TodoWrite. */
     public static List<Tool> all() {
-        return List.of();
+        return List.of(new ReadTool(), new WriteTool(), EditTool.edit(), EditTool.multiEdit(), new BashTool(),
+                new GlobTool(), new GrepTool(), new LsTool(), new WebFetchTool(), new TodoWriteTool());
     }
 }
