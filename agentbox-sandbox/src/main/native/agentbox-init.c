@@ -1374,6 +1374,7 @@ static void teardown(const launch_t *l) {
     unlink(state_path(l, 2, "sandbox.json"));
     unlink(state_path(l, 3, "bwrap.log"));
     unlink(state_path(l, 4, "lock"));
+    unlink(state_path(l, 5, "pid"));
     rmdir(l->state);
 }
 
@@ -1548,8 +1549,17 @@ static int launch_main(int argc, char **argv) {
         _exit(0);
     }
 
-    /* launcher: wait until the sandbox's init answers */
+    /* launcher: record who supervises (the last resort of a kill), then wait until init answers */
     close(sock);
+    {
+        char pidbuf[32];
+        int n = snprintf(pidbuf, sizeof pidbuf, "%d\n", sup);
+        int pf = open(state_path(&l, 5, "pid"), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+        if (pf >= 0) {
+            write_all(pf, pidbuf, (size_t)n);
+            close(pf);
+        }
+    }
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     strcpy(addr.sun_path, state_path(&l, 1, "ctl.sock"));
     int ok = -1;
