@@ -73,6 +73,8 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
                     "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"));
             // a generated /etc: our passwd/group/hosts plus an allowlist of public host files
             a.addAll(List.of("--ro-bind", hostEtc.toString(), "/etc"));
+            // bwrap would create /home with mode 0700 as the parent of a bind; the user must traverse it
+            a.addAll(List.of("--dir", "/home"));
         }
         if (network instanceof NetworkPolicy.Open) {
             a.addAll(List.of("--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"));

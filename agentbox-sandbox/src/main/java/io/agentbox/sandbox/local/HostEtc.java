@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -65,6 +66,8 @@ final class HostEtc {
         if (Files.isDirectory(dir)) return dir;
         Files.createDirectories(dir.getParent());
         Path tmp = Files.createTempDirectory(dir.getParent(), ".tmp-");
+        // it becomes the sandbox's /etc: readable by the sandbox user, writable by nobody there
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (String entry : ALLOWED) {
             Path src = hostEtc.resolve(entry);
             if (Files.exists(src, LinkOption.NOFOLLOW_LINKS)) copy(src, tmp.resolve(entry));
