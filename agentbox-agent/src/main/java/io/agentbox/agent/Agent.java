@@ -16,6 +16,7 @@ import io.agentbox.agent.tools.Tool;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.SandboxSpec;
+import io.agentbox.sandbox.Sandboxes;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -143,6 +144,7 @@ public final class Agent {
         public Builder sandbox(SandboxSpec spec) { this.sandboxSpec = Objects.requireNonNull(spec); return this; }
         /** Runs in this sandbox instead of creating one; the agent never kills it. */
         public Builder sandbox(Sandbox sandbox) { this.sandbox = sandbox; return this; }
+        /** Default: {@link Sandboxes#local()}. */
         public Builder sandboxProvider(SandboxProvider provider) { this.sandboxProvider = provider; return this; }
         /** {@link Agent#run} leaves the sandbox it created alive until the sandbox's own timeout. */
         public Builder keepSandbox(boolean keep) { this.keepSandbox = keep; return this; }
@@ -168,7 +170,7 @@ public final class Agent {
                     tools, allowed, disallowed, permissionMode, Optional.ofNullable(permissionCallback), pre, post, stop,
                     maxTurns == null ? OptionalInt.empty() : OptionalInt.of(maxTurns), Optional.ofNullable(maxBudgetUsd),
                     Optional.ofNullable(timeout), thinkingBudget == null ? OptionalInt.empty() : OptionalInt.of(thinkingBudget),
-                    maxTokens, sandboxSpec, Optional.ofNullable(sandbox), Optional.ofNullable(sandboxProvider), keepSandbox,
+                    maxTokens, sandboxSpec, Optional.ofNullable(sandbox), Optional.ofNullable(sandboxProvider).or(() -> sandbox == null ? Optional.of(Sandboxes.local()) : Optional.empty()), keepSandbox,
                     Optional.ofNullable(workingDirectory), client, pricing != null ? pricing : Pricing.standard(),
                     sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow));
         }

@@ -2,7 +2,7 @@ package io.agentbox.agent.cost;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.agent.ConfigException;
-import io.agentbox.agent.DataDir;
+import io.agentbox.sandbox.Sandboxes;
 import io.agentbox.agent.Usage;
 import io.agentbox.agent.event.Events;
 
@@ -62,7 +62,7 @@ public final class Pricing {
 
     /** The defaults, with {@code $AGENTBOX_HOME/pricing.json} laid over them when that file exists. */
     public static Pricing standard() {
-        Path file = DataDir.resolve().resolve("pricing.json");
+        Path file = Sandboxes.defaultHome().resolve("pricing.json");
         return Files.isRegularFile(file) ? defaults().load(file) : defaults();
     }
 

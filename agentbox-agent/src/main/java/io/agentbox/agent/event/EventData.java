@@ -1,5 +1,6 @@
 package io.agentbox.agent.event;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.ErrorCategory;
@@ -71,11 +72,13 @@ public sealed interface EventData {
     record RunCanceled(String reason, long durationMs, int turns, Usage usage, Cost cost) implements EventData {}
 
     /** The wire name, e.g. {@code tool.call}. */
+    @JsonIgnore
     default String type() {
         return Types.NAMES.get(getClass());
     }
 
     /** True for the last event of a run: {@code run.completed}, {@code run.failed}, {@code run.canceled}. */
+    @JsonIgnore
     default boolean isTerminal() {
         return this instanceof RunCompleted || this instanceof RunFailed || this instanceof RunCanceled;
     }

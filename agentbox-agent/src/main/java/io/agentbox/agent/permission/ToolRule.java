@@ -142,6 +142,8 @@ public record ToolRule(String toolName, Optional<String> specifier) {
     /** gitignore-style: {@code **} spans directories, {@code *} and {@code ?} stay within one; a directory covers what is inside. */
     private static Pattern globToRegex(String glob) {
         String g = normalizeKeepingGlobs(glob);
+        // "dir/**" covers the directory itself too (a search of it reads what is inside)
+        if (g.endsWith("/**") && g.length() > 3) g = g.substring(0, g.length() - 3);
         StringBuilder re = new StringBuilder();
         for (int i = 0; i < g.length(); i++) {
             char c = g.charAt(i);

@@ -25,7 +25,7 @@ public interface SessionStore {
 
     /** {@code $AGENTBOX_HOME/sessions} ({@code ~/.agentbox/sessions} by default). */
     static SessionStore defaultStore() {
-        return new FileSessionStore(io.agentbox.agent.DataDir.resolve().resolve("sessions"));
+        return new FileSessionStore(io.agentbox.sandbox.Sandboxes.defaultHome().resolve("sessions"));
     }
 
     /** Kept in this process only. */
