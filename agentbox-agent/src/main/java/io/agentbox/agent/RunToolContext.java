@@ -33,8 +33,9 @@ final class RunToolContext implements ToolContext {
     @Override
     public CommandResult run(Command command) {
         if (cancellation.isCanceled()) throw ToolRunner.canceled("the run was canceled");
-        CommandHandle handle = sandbox.commands().start(command);
-        if (command.stdin().isEmpty()) handle.closeStdin();
+        // run() semantics: no stdin unless given (an empty one is closed by the sandbox right away)
+        Command once = command.stdin().isPresent() ? command : command.toBuilder().stdin(new byte[0]).build();
+        CommandHandle handle = sandbox.commands().start(once);
         try (var reg = cancellation.onCancel(handle::kill)) {
             return handle.await();
         }
