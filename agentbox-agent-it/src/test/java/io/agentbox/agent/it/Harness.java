@@ -50,6 +50,15 @@ public final class Harness implements BeforeEachCallback, AfterEachCallback {
         clients.clear();
         provider.list(SandboxQuery.ALL).forEach(i -> provider.kill(i.id()));
         fake.close();
+        deleteRecursively(home);
+    }
+
+    static void deleteRecursively(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a leftover temp dir must not fail the test
+        }
     }
 
     public FakeAnthropic fake() {

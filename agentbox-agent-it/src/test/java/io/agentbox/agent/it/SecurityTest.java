@@ -31,8 +31,8 @@ class SecurityTest {
     void theApiKeyNeverReachesTheSandboxEventsOrTheDataDir() throws IOException {
         h.fake().enqueue(
                 Reply.toolUse("Bash", Map.of("command", "env; cat /proc/1/environ /proc/self/environ | tr '\\0' '\\n'; "
-                        + "grep -rsl 'sk-ant' / --exclude-dir=proc --exclude-dir=sys 2>/dev/null | head; echo end")),
-                Reply.toolUse("Grep", Map.of("pattern", "sk-ant", "path", "/", "output_mode", "content")),
+                        + "grep -rsl 'sk-ant' / --exclude-dir=proc --exclude-dir=sys --exclude-dir=usr 2>/dev/null | head; echo end")),
+                Reply.toolUse("Grep", Map.of("pattern", "sk-ant", "path", "/tmp", "output_mode", "content")),
                 Reply.toolUse("Read", Map.of("file_path", "/proc/self/environ")),
                 Reply.toolUse("Glob", Map.of("pattern", "**/*", "path", "/home")),
                 Reply.text("checked"));
