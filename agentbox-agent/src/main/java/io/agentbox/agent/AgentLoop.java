@@ -168,7 +168,12 @@ final class AgentLoop {
 
     private Optional<String> stopHookMessage() {
         for (StopHook hook : options.stopHooks()) {
-            Optional<String> more = hook.onStop(lastText);
+            Optional<String> more;
+            try {
+                more = hook.onStop(lastText);
+            } catch (RuntimeException e) {
+                continue; // a failing hook cannot keep the run going
+            }
             if (more.isPresent()) return more;
         }
         return Optional.empty();
