@@ -128,7 +128,7 @@ class IsolationTest {
         a.commands().start(Command.of("python3", "-c",
                 "import socket,time;s=socket.socket(socket.AF_UNIX);s.bind('\\0abx-a');s.listen();time.sleep(600)"));
 
-        CommandResult look = sh(b, "ls -a /workspace /tmp; grep -rs " + SECRET + " / --exclude-dir=proc --exclude-dir=sys 2>/dev/null; pgrep -a sleep; kill -9 "
+        CommandResult look = sh(b, "ls -a /workspace /tmp; grep -rs " + SECRET + " /workspace /tmp /home /root /run 2>/dev/null; pgrep -a sleep; kill -9 "
                 + sleeper.pid() + " 2>&1", true);
         assertThat(look.stdout()).doesNotContain(SECRET, "a-secret", "a-tmp", "777");
         CommandResult sock = sh(b, "python3 -c \"import socket;s=socket.socket(socket.AF_UNIX);s.connect('\\0abx-a');print('connected')\" 2>&1", false);
