@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -71,6 +73,7 @@ public final class FakeAnthropic implements AutoCloseable {
     private final Consumer<RecordedRequest> listener;
     private final Queue<Step> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger consumed = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Responder responder;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -116,6 +119,22 @@ public final class FakeAnthropic implements AutoCloseable {
     public FakeAnthropic enqueueAll(Collection<? extends Step> steps) {
         steps.forEach(s -> queue.add(Objects.requireNonNull(s, "step")));
         return this;
+    }
+
+    /**
+     * Plays a script: a {@link Script.Mode#QUEUE} script is enqueued, a
+     * {@link Script.Mode#PER_CONVERSATION} one becomes the responder.
+     */
+    public FakeAnthropic load(Script script) {
+        return switch (script.mode()) {
+            case QUEUE -> enqueueAll(script.steps());
+            case PER_CONVERSATION -> respondWith(Responders.perConversation(script.steps()));
+        };
+    }
+
+    /** Loads and plays a JSON script file. */
+    public FakeAnthropic load(Path scriptFile) {
+        return load(Script.load(scriptFile));
     }
 
     /**
@@ -205,9 +224,12 @@ public final class FakeAnthropic implements AutoCloseable {
         return this;
     }
 
-    /** Stops the server at once; requests still being answered are cut off. */
+    /** Stops the server at once; requests still being answered are cut off. Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         server.stop(0);
         executor.shutdownNow();
         try {

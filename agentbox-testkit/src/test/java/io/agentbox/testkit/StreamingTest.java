@@ -77,4 +77,91 @@ class StreamingTest {
             assertThat(message.stopReason()).contains(StopReason.TOOL_USE);
         }
     }
+
+    @Test
+    void reportsScriptedUsageExactlyIncludingCacheTokens() {
+        try (FakeAnthropic fake = FakeAnthropic.start()) {
+            fake.enqueue(Reply.builder().text("cached").usage(1200, 345, 6000, 70000).build());
+
+            Message message = stream(client(fake), params("hi"));
+
+            assertThat(message.usage().inputTokens()).isEqualTo(1200);
+            assertThat(message.usage().outputTokens()).isEqualTo(345);
+            assertThat(message.usage().cacheCreationInputTokens()).contains(6000L);
+            assertThat(message.usage().cacheReadInputTokens()).contains(70000L);
+        }
+    }
+
+    @Test
+    void estimatesUsageWhenTheScriptGivesNone() {
+        try (FakeAnthropic fake = FakeAnthropic.start()) {
+            fake.enqueue(Reply.text("x".repeat(400)));
+
+            Message message = stream(client(fake), params("a prompt of some length ".repeat(40)));
+
+            assertThat(message.usage().inputTokens()).isBetween(200L, 400L);
+            assertThat(message.usage().outputTokens()).isEqualTo(100);
+            assertThat(message.usage().cacheReadInputTokens()).contains(0L);
+        }
+    }
+
+    @Test
+    void honoursChunkSizeOfServerAndReplyWithoutSplittingSurrogatePairs() {
+        try (FakeAnthropic fake = FakeAnthropic.builder().chunkSize(3).start()) {
+            String text = "a🌍b🌍c🌍d🌍é";
+            fake.enqueue(Reply.text(text), Reply.builder().text(text).chunkSize(1).build());
+            AnthropicClient client = client(fake);
+
+            List<String> serverChunks = textDeltas(events(client, params("1")));
+            List<String> replyChunks = textDeltas(events(client, params("2")));
+
+            assertThat(serverChunks).containsExactly("a🌍b", "🌍c🌍", "d🌍é");
+            assertThat(replyChunks).hasSize(text.codePointCount(0, text.length()));
+            assertThat(String.join("", replyChunks)).isEqualTo(text);
+        }
+    }
+
+    @Test
+    void reportsStopReasonsStopSequenceModelOverrideAndRedactedThinking() {
+        try (FakeAnthropic fake = FakeAnthropic.start()) {
+            fake.enqueue(
+                    Reply.builder().text("truncat").stopReason(io.agentbox.testkit.StopReason.MAX_TOKENS).build(),
+                    Reply.builder().redactedThinking("EmwKAhgBEgy3va3pzix").text("one, two").stopSequence("three").model("claude-opus-4-1").build());
+            AnthropicClient client = client(fake);
+
+            Message first = stream(client, params("1"));
+            Message second = stream(client, params("2"));
+
+            assertThat(first.stopReason()).contains(StopReason.MAX_TOKENS);
+            assertThat(second.stopReason()).contains(StopReason.STOP_SEQUENCE);
+            assertThat(second.stopSequence()).contains("three");
+            assertThat(second.model().asString()).isEqualTo("claude-opus-4-1");
+            assertThat(second.content().getFirst().redactedThinking().orElseThrow().data()).isEqualTo("EmwKAhgBEgy3va3pzix");
+        }
+    }
+
+    @Test
+    void givesEachResponseFreshToolUseIdsUnlessTheScriptFixesThem() {
+        try (FakeAnthropic fake = FakeAnthropic.start()) {
+            Reply generated = Reply.toolUse("Bash", Map.of("command", "ls"));
+            Reply fixed = Reply.builder().toolUse("toolu_fixed", "Bash", Map.of("command", "ls")).build();
+            fake.enqueue(generated, generated, fixed);
+            AnthropicClient client = client(fake);
+
+            String a = stream(client, params("1")).content().getFirst().toolUse().orElseThrow().id();
+            String b = stream(client, params("2")).content().getFirst().toolUse().orElseThrow().id();
+            String c = stream(client, params("3")).content().getFirst().toolUse().orElseThrow().id();
+
+            assertThat(a).isNotEqualTo(b);
+            assertThat(c).isEqualTo("toolu_fixed");
+        }
+    }
+
+    private static List<String> textDeltas(List<RawMessageStreamEvent> events) {
+        return events.stream()
+                .flatMap(e -> e.contentBlockDelta().stream())
+                .flatMap(d -> d.delta().text().stream())
+                .map(t -> t.text())
+                .toList();
+    }
 }
