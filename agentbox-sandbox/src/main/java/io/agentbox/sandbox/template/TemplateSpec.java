@@ -178,7 +178,7 @@ public record TemplateSpec(
         return HexFormat.of().formatHex(md.digest());
     }
 
-    private static String sha256(byte[] bytes) {
+    static String sha256(byte[] bytes) {
         return HexFormat.of().formatHex(sha256().digest(bytes));
     }
 

@@ -24,6 +24,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +46,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Builds, lists, resolves and removes sandbox templates under {@code $AGENTBOX_HOME/templates}.
@@ -112,6 +115,16 @@ public final class Templates {
                 i=$((i + 1))
             done
             """;
+
+    /** Debootstrap results are kept as {@code templates/.base-<hash>}, keyed by suite, mirror and packages. */
+    private static final String BASE = "base-";
+    private static final String BASE_DIR = "." + BASE;
+    private static final String BASE_VERSION = "agentbox-base/1";
+    private static final String BASE_FIELD = "base";
+    /** How long a base no template uses is kept for the next attempt (a spec being iterated on). */
+    private static final Duration UNUSED_BASE_KEPT = Duration.ofDays(1);
+
+    private static final Pattern LEFTOVER = Pattern.compile("\\.(build|old)-(.+)-[0-9a-f]{12}");
 
     private final Path dir;
 
@@ -214,7 +227,7 @@ public final class Templates {
                         "template '" + name + "' is in use by a running sandbox; kill the sandboxes created from it first");
             }
             retire(name);
-            sweep(name);
+            sweep(name, true);
             return true;
         } catch (IOException e) {
             throw new TemplateException(ErrorCategory.INTERNAL, "cannot remove template '" + name + "': " + e.getMessage(), e);
@@ -229,31 +242,63 @@ public final class Templates {
         if (!Mounts.snapshot().inUse(old.toRealPath())) deleteTree(old);
     }
 
-    /** Deletes leftovers of builds that died ({@code .build-*}) and retired templates no longer in use ({@code .old-*}). */
-    private void sweep(String lockedName) throws IOException {
+    /**
+     * Deletes what builds leave behind: work directories of builds that died ({@code .build-*}), retired
+     * templates no sandbox has mounted any more ({@code .old-*}), and debootstrap bases no template uses
+     * ({@code .base-*}): at once when {@code purgeBases}, else once unused for {@link #UNUSED_BASE_KEPT}.
+     * Directories whose lock another build holds are that build's own and stay.
+     */
+    private void sweep(String lockedName, boolean purgeBases) throws IOException {
         Mounts mounts = null;
+        Set<String> usedBases = null;
         List<Path> entries = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("\\.(build|old)-.*-[0-9a-f]{12}"))) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(".")
+                && !p.getFileName().toString().endsWith(".lock"))) {
             ds.forEach(entries::add);
         }
         for (Path p : entries) {
             String f = p.getFileName().toString();
-            boolean build = f.startsWith(".build-");
-            String name = f.substring(build ? 7 : 5, f.length() - 13);
-            if (!TemplateSpec.NAME.matcher(name).matches()) continue;
-            if (!build) {
-                if (mounts == null) mounts = Mounts.snapshot();
-                if (mounts.inUse(p.toRealPath())) continue;
+            Matcher leftover = LEFTOVER.matcher(f);
+            String lockName;
+            if (leftover.matches()) {
+                lockName = leftover.group(2);
+                if (f.startsWith(".old-")) {
+                    if (mounts == null) mounts = Mounts.snapshot();
+                    if (mounts.inUse(p.toRealPath())) continue;
+                }
+            } else if (f.startsWith(BASE_DIR)) {
+                String hash = f.substring(BASE_DIR.length()).replaceFirst("\\.partial$", "");
+                lockName = BASE + hash;
+                if (!f.endsWith(".partial")) {
+                    if (usedBases == null) usedBases = usedBases();
+                    boolean recent = Files.getLastModifiedTime(p).toInstant().isAfter(Instant.now().minus(UNUSED_BASE_KEPT));
+                    if (usedBases.contains(hash) || (recent && !purgeBases)) continue;
+                }
+            } else {
+                continue;
             }
-            if (name.equals(lockedName)) {
+            if (lockName.equals(lockedName)) {
                 deleteTree(p);
             } else {
-                // a build holding that name's lock is alive and owns its directory
-                try (NameLock other = NameLock.tryAcquire(dir, name)) {
+                try (NameLock other = NameLock.tryAcquire(dir, lockName)) {
                     if (other != null) deleteTree(p);
                 }
             }
         }
+    }
+
+    private Set<String> usedBases() throws IOException {
+        Set<String> used = new HashSet<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> !p.getFileName().toString().startsWith("."))) {
+            for (Path p : ds) {
+                try {
+                    used.add(JSON.readTree(p.resolve("template.json").toFile()).path(BASE_FIELD).asText());
+                } catch (IOException e) {
+                    // not a template
+                }
+            }
+        }
+        return used;
     }
 
     private static String randomSuffix() {
@@ -312,9 +357,20 @@ public final class Templates {
 
     /** One build: a work directory, its steps, and the process currently running. */
     private final class Build {
-        private record Step(String description, List<List<String>> commands) {}
+        private record Step(String description, List<Action> actions) {
+            static Step of(String description, Action... actions) {
+                return new Step(description, List.of(actions));
+            }
+        }
+
+        /** One part of a step; returns an exit code. */
+        private interface Action {
+            int run(Deque<String> tail) throws IOException, InterruptedException;
+        }
 
         private final TemplateSpec spec;
+        private final Set<String> apt;
+        private final String baseHash;
         private final BuildListener listener;
         private final long startNanos = System.nanoTime();
         private final Object processLock = new Object();
@@ -324,13 +380,17 @@ public final class Templates {
         Build(TemplateSpec spec, BuildListener listener) {
             this.spec = spec;
             this.listener = listener;
+            this.apt = new TreeSet<>(spec.packages());
+            if (!spec.npm().isEmpty()) apt.addAll(List.of("nodejs", "npm"));
+            this.baseHash = TemplateSpec.sha256(String.join("\n", BASE_VERSION, spec.suite(), spec.mirror(), String.join(",", apt))
+                    .getBytes(StandardCharsets.UTF_8));
         }
 
         TemplateInfo run() throws IOException {
             String hash = spec.hash();
             Files.createDirectories(dir);
             try (NameLock lock = NameLock.acquire(dir, spec.name())) {
-                sweep(spec.name());
+                sweep(spec.name(), false);
                 Optional<TemplateInfo> existing = resolve(spec.name());
                 if (existing.isPresent() && existing.get().hash().equals(hash)) {
                     listener.cached(existing.get());
@@ -341,13 +401,13 @@ public final class Templates {
                 Path work = dir.resolve(".build-" + spec.name() + "-" + randomSuffix());
                 Thread onExit = new Thread(() -> cleanUp(work));
                 Runtime.getRuntime().addShutdownHook(onExit);
-                try {
+                try (NameLock baseLock = NameLock.acquire(dir, BASE + baseHash)) {
                     Path rootfs = work.resolve("rootfs");
                     Files.createDirectories(work);
                     runSteps(steps(tools, rootfs));
                     TemplateInfo info = new TemplateInfo(spec.name(), hash, Kind.ROOTFS, Optional.of(dir.resolve(spec.name()).resolve("rootfs")),
                             spec.env(), Instant.now(), diskUsage(rootfs), false);
-                    writeInfo(info, work.resolve("template.json"));
+                    writeInfo(info, baseHash, work.resolve("template.json"));
                     if (Files.exists(dir.resolve(spec.name()), LinkOption.NOFOLLOW_LINKS)) retire(spec.name());
                     Files.move(work, dir.resolve(spec.name()), StandardCopyOption.ATOMIC_MOVE);
                     listener.done(elapsed());
@@ -363,25 +423,31 @@ public final class Templates {
             }
         }
 
-        private List<Step> steps(Tools tools, Path rootfs) {
+        private List<Step> steps(Tools tools, Path rootfs) throws IOException {
             List<Step> steps = new ArrayList<>();
-            Set<String> apt = new TreeSet<>(spec.packages());
-            if (!spec.npm().isEmpty()) apt.addAll(List.of("nodejs", "npm"));
-            List<String> debootstrap = new ArrayList<>(List.of(
-                    // setpriv: debootstrap dies with this JVM; unshare: its mounts (/proc, /sys, maybe /dev) live in
-                    // a private mount namespace that vanishes with it, so no host mount is ever left under the rootfs
-                    tools.setpriv(), "--pdeathsig", "KILL", "--",
-                    tools.unshare(), "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "--",
-                    tools.debootstrap(), "--variant=minbase"));
-            if (!apt.isEmpty()) debootstrap.add("--include=" + String.join(",", apt));
-            debootstrap.addAll(List.of(spec.suite(), rootfs.toString(), spec.mirror()));
-            steps.add(new Step("debootstrap " + spec.suite() + " (minbase" + (apt.isEmpty() ? "" : " + " + count(apt.size(), "package")) + ")",
-                    List.of(debootstrap, inRootfs(tools, rootfs, false, true, Map.of(), List.of(), "/bin/sh", "-c", FIXUPS))));
+            String debootstrapped = "debootstrap " + spec.suite() + " (minbase" + (apt.isEmpty() ? "" : " + " + count(apt.size(), "package")) + ")";
+            Path base = dir.resolve(BASE_DIR + baseHash);
+            if (Files.isDirectory(base)) {
+                Files.setLastModifiedTime(base, FileTime.from(Instant.now()));
+                steps.add(Step.of(debootstrapped + ", cached", exec(List.of("cp", "-a", "--reflink=auto", base.toString(), rootfs.toString()))));
+            } else {
+                List<String> debootstrap = new ArrayList<>(List.of(
+                        // setpriv: debootstrap dies with this JVM; unshare: its mounts (/proc, /sys, maybe /dev) live in
+                        // a private mount namespace that vanishes with it, so no host mount is ever left under the rootfs
+                        tools.setpriv(), "--pdeathsig", "KILL", "--",
+                        tools.unshare(), "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "--",
+                        tools.debootstrap(), "--variant=minbase"));
+                if (!apt.isEmpty()) debootstrap.add("--include=" + String.join(",", apt));
+                debootstrap.addAll(List.of(spec.suite(), rootfs.toString(), spec.mirror()));
+                steps.add(Step.of(debootstrapped, exec(debootstrap),
+                        exec(inRootfs(tools, rootfs, false, true, Map.of(), List.of(), "/bin/sh", "-c", FIXUPS)),
+                        tail -> keepAsBase(rootfs, base, tail)));
+            }
             if (!spec.npm().isEmpty()) {
                 List<String> npm = new ArrayList<>(List.of("npm", "install", "--global", "--no-audit", "--no-fund", "--no-update-notifier"));
                 npm.addAll(spec.npm());
-                steps.add(new Step("npm install --global " + String.join(" ", spec.npm()),
-                        List.of(inRootfs(tools, rootfs, true, true, spec.env(), List.of(), npm.toArray(String[]::new)))));
+                steps.add(Step.of("npm install --global " + String.join(" ", spec.npm()),
+                        exec(inRootfs(tools, rootfs, true, true, spec.env(), List.of(), npm.toArray(String[]::new)))));
             }
             if (!spec.files().isEmpty()) {
                 List<String> binds = new ArrayList<>();
@@ -391,15 +457,28 @@ public final class Templates {
                     binds.addAll(List.of("--ro-bind", f.src().toString(), "/tmp/agentbox-files/" + i));
                     command.addAll(List.of(f.dst(), f.mode().orElse("")));
                 }
-                steps.add(new Step("copy " + count(spec.files().size(), "file"),
-                        List.of(inRootfs(tools, rootfs, false, true, Map.of(), binds, command.toArray(String[]::new)))));
+                steps.add(Step.of("copy " + count(spec.files().size(), "file"),
+                        exec(inRootfs(tools, rootfs, false, true, Map.of(), binds, command.toArray(String[]::new)))));
             }
             for (String run : spec.run()) {
-                steps.add(new Step("run: " + abbreviate(run), List.of(inRootfs(tools, rootfs, true, true, spec.env(), List.of(), "/bin/sh", "-c", run))));
+                steps.add(Step.of("run: " + abbreviate(run), exec(inRootfs(tools, rootfs, true, true, spec.env(), List.of(), "/bin/sh", "-c", run))));
             }
-            steps.add(new Step("finalize: user, directories, clean caches",
-                    List.of(inRootfs(tools, rootfs, false, false, Map.of(), List.of(), "/bin/sh", "-c", FIXUPS + CLEANUP))));
+            steps.add(Step.of("finalize: user, directories, clean caches",
+                    exec(inRootfs(tools, rootfs, false, false, Map.of(), List.of(), "/bin/sh", "-c", FIXUPS + CLEANUP))));
             return steps;
+        }
+
+        private Action exec(List<String> command) {
+            return tail -> execute(command, tail);
+        }
+
+        /** Keeps a copy of the fresh debootstrap, so that builds differing only after it skip debootstrap. */
+        private int keepAsBase(Path rootfs, Path base, Deque<String> tail) throws IOException, InterruptedException {
+            Path partial = dir.resolve(BASE_DIR + baseHash + ".partial");
+            deleteTree(partial);
+            int exit = execute(List.of("cp", "-a", "--reflink=auto", rootfs.toString(), partial.toString()), tail);
+            if (exit == 0) Files.move(partial, base, StandardCopyOption.ATOMIC_MOVE);
+            return exit;
         }
 
         /**
@@ -431,10 +510,10 @@ public final class Templates {
                 Step step = steps.get(i);
                 listener.step(i + 1, steps.size(), step.description());
                 Deque<String> tail = new ArrayDeque<>();
-                for (List<String> command : step.commands()) {
+                for (Action action : step.actions()) {
                     String failure;
                     try {
-                        int exit = execute(command, tail);
+                        int exit = action.run(tail);
                         if (exit == 0) continue;
                         failure = "failed with exit code " + exit;
                     } catch (InterruptedException e) {
@@ -518,7 +597,7 @@ public final class Templates {
         }
     }
 
-    private static void writeInfo(TemplateInfo info, Path file) throws IOException {
+    private static void writeInfo(TemplateInfo info, String baseHash, Path file) throws IOException {
         ObjectNode n = JSON.createObjectNode();
         n.put("name", info.name());
         n.put("hash", info.hash());
@@ -529,6 +608,7 @@ public final class Templates {
         n.put("createdAt", info.createdAt().toString());
         n.put("sizeBytes", info.sizeBytes());
         n.put("builtIn", info.builtIn());
+        n.put(BASE_FIELD, baseHash);
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n", StandardOpenOption.CREATE_NEW);
     }
 
