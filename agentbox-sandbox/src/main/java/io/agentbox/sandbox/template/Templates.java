@@ -45,6 +45,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -570,6 +572,7 @@ public final class Templates {
                 p = current;
             }
             if (p != null) kill(p);
+            killStragglers(work);
             try {
                 deleteTree(work);
             } catch (IOException e) {
@@ -590,6 +593,29 @@ public final class Templates {
                 }
             }
             if (interrupted) Thread.currentThread().interrupt();
+        }
+
+        /**
+         * Ends processes of this build that left the process tree: bwrap's inner process misses
+         * {@code --die-with-parent} when its parent is killed right after forking it. Each of them names the
+         * work directory (unique to this build) in its arguments.
+         */
+        private static void killStragglers(Path work) {
+            String marker = work.toString();
+            List<ProcessHandle> stragglers = ProcessHandle.allProcesses()
+                    .filter(h -> h.info().arguments().map(args -> List.of(args).stream().anyMatch(a -> a.contains(marker))).orElse(false))
+                    .toList();
+            stragglers.forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle h : stragglers) {
+                try {
+                    h.onExit().get(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (ExecutionException | TimeoutException e) {
+                    // SIGKILL cannot be refused; the deletion below fails loudly if it still holds the directory
+                }
+            }
         }
 
         private Duration elapsed() {
@@ -624,8 +650,8 @@ public final class Templates {
 
     private static String abbreviate(String command) {
         String first = command.strip().lines().findFirst().orElse("");
-        boolean cut = first.length() > 60 || command.strip().lines().count() > 1;
-        return (first.length() > 60 ? first.substring(0, 60) : first) + (cut ? " …" : "");
+        boolean cut = first.length() > 80 || command.strip().lines().count() > 1;
+        return (first.length() > 80 ? first.substring(0, 80) : first) + (cut ? " …" : "");
     }
 
     /** The host programs a build runs, by absolute path. */
