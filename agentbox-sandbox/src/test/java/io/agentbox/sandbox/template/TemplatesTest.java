@@ -1,9 +1,15 @@
 package io.agentbox.sandbox.template;
 
 import io.agentbox.ErrorCategory;
+import io.agentbox.sandbox.Command;
+import io.agentbox.sandbox.CommandResult;
+import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.SandboxSpec;
+import io.agentbox.sandbox.TestSandboxes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,6 +42,10 @@ class TemplatesTest {
             dst = "/etc/agentbox-test/greeting.txt"
             mode = "0640"
             """;
+
+    /** Sandboxes on a short data dir (unix socket paths are limited), which holds the templates too. */
+    @RegisterExtension
+    static final TestSandboxes sandboxes = new TestSandboxes();
 
     private static Path home;
     private static Path specDir;
@@ -71,7 +81,7 @@ class TemplatesTest {
 
     @BeforeAll
     static void buildTheFixtureTemplate() throws IOException {
-        home = Files.createTempDirectory("agentbox-templates-test");
+        home = sandboxes.home();
         specDir = Files.createDirectories(home.resolve("specs"));
         Files.createDirectories(specDir.resolve("files"));
         Files.writeString(specDir.resolve("files/greeting.txt"), "hi\n");
@@ -80,8 +90,9 @@ class TemplatesTest {
     }
 
     @AfterAll
-    static void deleteHome() throws IOException {
-        if (home != null) Templates.deleteTree(home);
+    static void deleteTemplates() throws IOException {
+        Templates.deleteTree(home.resolve("templates"));
+        Templates.deleteTree(specDir);
     }
 
     private static Path rootfs(TemplateInfo info) {
@@ -259,6 +270,57 @@ class TemplatesTest {
                 .flatMap(h -> h.info().commandLine().stream())
                 .filter(cmd -> cmd.contains(dir.toString()))
                 .toList();
+    }
+
+    @Test
+    void sandboxesRunOnTheTemplateWithItsEnvironmentAsUser() {
+        Sandbox sbx = sandboxes.create(SandboxSpec.builder().template("tiny").timeout(Duration.ofMinutes(2)).build());
+        CommandResult jq = sbx.commands().run(Command.of("jq", "--version"));
+        assertThat(jq.exitCode()).as(jq.stderr()).isZero();
+        assertThat(jq.stdout()).startsWith("jq-");
+        CommandResult env = sbx.commands().run(Command.shell("echo \"$GREETING\"; id -un; cat /opt/marker"));
+        assertThat(env.exitCode()).as(env.stderr()).isZero();
+        assertThat(env.stdout()).startsWith("hello from the template\nuser\nhello from the template\njq-");
+        // the spec's mode 0640 on a root-owned file holds inside the sandbox
+        assertThat(sbx.commands().run(Command.of("cat", "/etc/agentbox-test/greeting.txt")).stderr()).contains("Permission denied");
+    }
+
+    @Test
+    void aTemplateInUseIsNeitherRemovedNorPulledFromUnderItsSandbox() throws IOException {
+        Path dir = Files.createDirectories(specDir.resolve("inuse"));
+        Files.writeString(dir.resolve("motd"), "version 1\n");
+        Path spec = Files.writeString(dir.resolve("spec.toml"), """
+                name = "inuse"
+                packages = ["jq"]
+                [[files]]
+                src = "motd"
+                dst = "/etc/motd"
+                """);
+        templates.build(spec, BuildListener.NONE);
+        Sandbox sbx = sandboxes.create(SandboxSpec.builder().template("inuse").timeout(Duration.ofMinutes(2)).build());
+
+        assertThatThrownBy(() -> templates.remove("inuse"))
+                .isInstanceOfSatisfying(TemplateException.class, e -> assertThat(e.category()).isEqualTo(ErrorCategory.SANDBOX_ERROR))
+                .hasMessageContaining("in use by a running sandbox");
+        assertThat(templates.resolve("inuse")).isPresent();
+
+        // a rebuild takes the name at once; the running sandbox keeps its files
+        Files.writeString(dir.resolve("motd"), "version 2\n");
+        TemplateInfo rebuilt = templates.build(spec, BuildListener.NONE);
+        assertThat(rootfs(rebuilt).resolve("etc/motd")).hasContent("version 2");
+        assertThat(sbx.commands().run(Command.of("cat", "/etc/motd")).stdout()).isEqualTo("version 1\n");
+        assertThat(leftovers()).singleElement().asString().startsWith(".old-inuse-");
+
+        sbx.kill();
+        TestSandboxes.await("the retired template to be removable", Duration.ofSeconds(10), () -> {
+            try {
+                return templates.remove("inuse");
+            } catch (TemplateException stillMounted) {
+                return false;
+            }
+        });
+        assertThat(home.resolve("templates/inuse")).doesNotExist();
+        assertThat(leftovers()).isEmpty();
     }
 
     @Test
