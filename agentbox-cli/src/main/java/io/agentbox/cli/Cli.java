@@ -1,0 +1,38 @@
+package io.agentbox.cli;
+
+import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.SandboxProvider;
+import io.agentbox.sandbox.Sandboxes;
+
+import java.nio.file.Path;
+
+/** What the commands of one invocation share: the data dir and the sandbox provider, opened on first use. */
+public final class Cli {
+    private final Path home;
+    private SandboxProvider sandboxes;
+
+    public Cli(Path home) {
+        this.home = home;
+    }
+
+    /** {@code AGENTBOX_HOME}, or {@code ~/.agentbox}. */
+    static Path homeFromEnvironment() {
+        String env = System.getenv("AGENTBOX_HOME");
+        if (env != null && !env.isBlank()) return Path.of(env).toAbsolutePath();
+        return Path.of(System.getProperty("user.home"), ".agentbox");
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public SandboxProvider sandboxes() {
+        if (sandboxes == null) sandboxes = Sandboxes.local(home);
+        return sandboxes;
+    }
+
+    /** A live sandbox by id; fails with "sandbox not found" otherwise. */
+    public Sandbox sandbox(String id) {
+        return sandboxes().connect(id);
+    }
+}
