@@ -1,6 +1,6 @@
 package io.agentbox.cli;
 
-import io.agentbox.cli.sandbox.SandboxCommand;
+import io.agentbox.sandbox.Sandboxes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,12 +13,16 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 
-/** {@code agentbox}: the root command. Holds the global options and the lazily opened sandbox provider. */
+/**
+ * {@code agentbox}: the root command. Holds the global options and the lazily opened sandbox
+ * provider. Its subcommands are added by {@link Main#commandLine}.
+ */
+// scope INHERIT: every subcommand gets -h/--help and -V/--version too
 @Command(name = "agentbox",
+        scope = ScopeType.INHERIT,
         mixinStandardHelpOptions = true,
         versionProvider = AgentboxCommand.Version.class,
         description = "Run Claude agents and commands in isolated local sandboxes.",
-        subcommands = {SandboxCommand.class, TemplateCommand.class, BenchCommand.class},
         usageHelpAutoWidth = true)
 public final class AgentboxCommand implements Runnable {
     private boolean debug;
@@ -40,7 +44,7 @@ public final class AgentboxCommand implements Runnable {
 
     /** The shared state of this invocation (data dir, sandbox provider). */
     public Cli cli() {
-        if (cli == null) cli = new Cli(Cli.homeFromEnvironment());
+        if (cli == null) cli = new Cli(Sandboxes.defaultHome().toAbsolutePath());
         return cli;
     }
 

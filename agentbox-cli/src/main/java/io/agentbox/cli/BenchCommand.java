@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code agentbox bench sandbox [--json]}. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure agentbox on this machine.")
+@Command(name = "bench", description = "Measure agentbox on this machine.")
 final class BenchCommand implements Runnable {
     @Spec
     private CommandSpec spec;
@@ -17,7 +17,7 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "sandbox", mixinStandardHelpOptions = true, description = "Sandbox create/exec/kill latency, memory per sandbox.")
+    @Command(name = "sandbox", description = "Sandbox create/exec/kill latency, memory per sandbox.")
     void sandbox(@Option(names = "--json", description = "Print one JSON object.") boolean json) {
         throw new CliException(ErrorCategory.CONFIG, "the sandbox benchmark is not available in this build yet");
     }

@@ -15,13 +15,6 @@ public final class Cli {
         this.home = home;
     }
 
-    /** {@code AGENTBOX_HOME}, or {@code ~/.agentbox}. */
-    static Path homeFromEnvironment() {
-        String env = System.getenv("AGENTBOX_HOME");
-        if (env != null && !env.isBlank()) return Path.of(env).toAbsolutePath();
-        return Path.of(System.getProperty("user.home"), ".agentbox");
-    }
-
     public Path home() {
         return home;
     }

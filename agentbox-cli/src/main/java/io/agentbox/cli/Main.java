@@ -1,6 +1,7 @@
 package io.agentbox.cli;
 
 import io.agentbox.AgentboxException;
+import io.agentbox.cli.sandbox.SandboxCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -9,6 +10,10 @@ import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Entry point of the runnable jar. Every failure ends as one {@code agentbox: <message>} line on
@@ -33,19 +38,40 @@ public final class Main {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
         AgentboxCommand root = new AgentboxCommand();
-        CommandLine cli = new CommandLine(root);
+        CommandLine cli = commandLine(root, args);
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, badArgs) -> usageError(ex, err));
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> failure(ex, root.debug(), err));
-        // `exec ID ls -la` and `exec ID -- ls -la` alike: everything after the id is the command.
-        CommandLine sandbox = cli.getSubcommands().get("sandbox");
-        sandbox.getSubcommands().get("exec").setStopAtPositional(true);
-        sandbox.getSubcommands().get("start").setStopAtPositional(true);
         int code = cli.execute(args);
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * The command tree for these arguments. Only the top-level command being run is built (all of
+     * them for help or an unknown name): picocli's reflective set-up is most of a short command's
+     * start-up time, and it grows with every command.
+     */
+    static CommandLine commandLine(AgentboxCommand root, String[] args) {
+        Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+        commands.put("sandbox", SandboxCommand::new);
+        commands.put("template", TemplateCommand::new);
+        commands.put("bench", BenchCommand::new);
+
+        String name = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
+        CommandLine cli = new CommandLine(root);
+        commands.forEach((n, factory) -> {
+            if (!commands.containsKey(name) || n.equals(name)) cli.addSubcommand(n, factory.get());
+        });
+        if (cli.getSubcommands().containsKey("sandbox")) {
+            // `exec ID ls -la` and `exec ID -- ls -la` alike: everything after the id is the command.
+            CommandLine sandbox = cli.getSubcommands().get("sandbox");
+            sandbox.getSubcommands().get("exec").setStopAtPositional(true);
+            sandbox.getSubcommands().get("start").setStopAtPositional(true);
+        }
+        return cli;
     }
 
     private static int usageError(ParameterException ex, PrintWriter err) {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 import java.nio.file.Path;
 
 /** {@code agentbox template build FILE | ls | rm NAME}. */
-@Command(name = "template", mixinStandardHelpOptions = true, description = "Build, list and remove sandbox templates.")
+@Command(name = "template", description = "Build, list and remove sandbox templates.")
 final class TemplateCommand implements Runnable {
     @Spec
     private CommandSpec spec;
@@ -19,17 +19,17 @@ final class TemplateCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "build", mixinStandardHelpOptions = true, description = "Build a template from a TOML spec.")
+    @Command(name = "build", description = "Build a template from a TOML spec.")
     void build(@Parameters(paramLabel = "FILE") Path file) {
         throw notYet();
     }
 
-    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List templates.")
+    @Command(name = "ls", description = "List templates.")
     void ls() {
         throw notYet();
     }
 
-    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a template.")
+    @Command(name = "rm", description = "Remove a template.")
     void rm(@Parameters(paramLabel = "NAME") String name) {
         throw notYet();
     }

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * directories are copied recursively, and a destination that is an existing directory receives
  * the source under its own name.
  */
-@Command(name = "cp", mixinStandardHelpOptions = true,
+@Command(name = "cp",
         description = "Copy files or directories between the host and a sandbox (one side ID:/path).")
 final class CpCommand implements Callable<Integer> {
     // A sandbox side starts with an id and a colon; write ./name:x for a host file whose name has a colon.

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code agentbox sandbox create}: starts a sandbox that outlives this process until its timeout or kill. */
-@Command(name = "create", mixinStandardHelpOptions = true,
+@Command(name = "create",
         description = "Create a sandbox and print its id. It lives until its timeout or `sandbox kill`.")
 final class CreateCommand implements Callable<Integer> {
     @Spec

@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * through byte for byte as it arrives, piped stdin is forwarded, and the exit code is the
  * command's (124 for a timeout as with GNU timeout, 137 when killed or out of memory).
  */
-@Command(name = "exec", mixinStandardHelpOptions = true,
+@Command(name = "exec",
         description = "Run a command in a sandbox, streaming its output; exits with the command's exit code.")
 final class ExecCommand implements Callable<Integer> {
     static final int EXIT_TIMEOUT = 124;
@@ -51,14 +51,14 @@ final class ExecCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Sandbox sandbox = AgentboxCommand.cli(spec).sandbox(id);
         AtomicReference<CommandHandle> running = new AtomicReference<>();
         AtomicBoolean readerGone = new AtomicBoolean();
         OutputListener stdout = passThrough(new FileOutputStream(FileDescriptor.out), running, readerGone);
         OutputListener stderr = passThrough(new FileOutputStream(FileDescriptor.err), running, readerGone);
         boolean forwardStdin = !stdinIsTerminal();
-        var builder = options.builder(command).onStdout(stdout).onStderr(stderr);
+        var builder = options.builder(command, spec).onStdout(stdout).onStderr(stderr);
         if (!forwardStdin) builder.stdin(new byte[0]);
+        Sandbox sandbox = AgentboxCommand.cli(spec).sandbox(id);
 
         CommandHandle handle = sandbox.commands().start(builder.build());
         running.set(handle);

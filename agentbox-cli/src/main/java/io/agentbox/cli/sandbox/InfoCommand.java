@@ -15,7 +15,7 @@ import java.time.Instant;
 import java.util.concurrent.Callable;
 
 /** {@code agentbox sandbox info ID}. */
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a sandbox's template, deadline, limits and labels.")
+@Command(name = "info", description = "Show a sandbox's template, deadline, limits and labels.")
 final class InfoCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 import java.util.concurrent.Callable;
 
 /** {@code agentbox sandbox kill ID}: ends the sandbox and everything in it. */
-@Command(name = "kill", mixinStandardHelpOptions = true, description = "Kill a sandbox and everything in it.")
+@Command(name = "kill", description = "Kill a sandbox and everything in it.")
 final class KillCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 import java.util.concurrent.Callable;
 
 /** {@code agentbox sandbox kill-process ID PID}. */
-@Command(name = "kill-process", mixinStandardHelpOptions = true, description = "Kill a process (and its process group) in a sandbox.")
+@Command(name = "kill-process", description = "Kill a process (and its process group) in a sandbox.")
 final class KillProcessCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

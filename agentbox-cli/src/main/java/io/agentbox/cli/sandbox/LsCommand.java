@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code agentbox sandbox ls}: live sandboxes of this machine's data dir, oldest first. */
-@Command(name = "ls", mixinStandardHelpOptions = true, description = "List live sandboxes.")
+@Command(name = "ls", description = "List live sandboxes.")
 final class LsCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

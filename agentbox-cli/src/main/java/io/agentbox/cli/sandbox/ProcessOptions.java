@@ -2,7 +2,9 @@ package io.agentbox.cli.sandbox;
 
 import io.agentbox.cli.Converters;
 import io.agentbox.sandbox.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -24,7 +26,13 @@ final class ProcessOptions {
     @Option(names = "--user", paramLabel = "USER", description = "user (uid 1000, the default) or root.")
     private String user = Command.USER;
 
-    Command.Builder builder(List<String> argv) {
+    /**
+     * The command to run from the positional parameters after the id. The parser stops at the id
+     * (so the command's own options are not taken for ours), which keeps the {@code --} separator.
+     */
+    Command.Builder builder(List<String> params, CommandSpec spec) {
+        List<String> argv = !params.isEmpty() && params.get(0).equals("--") ? params.subList(1, params.size()) : params;
+        if (argv.isEmpty()) throw new ParameterException(spec.commandLine(), "Missing required parameter: 'CMD'");
         Command.Builder b = Command.builder(argv).env(env).user(user);
         if (timeout != null) b.timeout(timeout);
         if (cwd != null) b.cwd(cwd);

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code agentbox sandbox ps ID}: processes started in the sandbox (running and recently ended). */
-@Command(name = "ps", mixinStandardHelpOptions = true, description = "List the processes started in a sandbox.")
+@Command(name = "ps", description = "List the processes started in a sandbox.")
 final class PsCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

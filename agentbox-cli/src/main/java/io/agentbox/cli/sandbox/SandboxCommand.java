@@ -7,7 +7,6 @@ import picocli.CommandLine.Spec;
 /** {@code agentbox sandbox ...}: sandboxes by hand, addressable by id from any shell. */
 @Command(name = "sandbox",
         description = "Create, use and remove sandboxes.",
-        mixinStandardHelpOptions = true,
         subcommands = {CreateCommand.class, ExecCommand.class, StartCommand.class, PsCommand.class,
                 KillProcessCommand.class, CpCommand.class, LsCommand.class, InfoCommand.class,
                 SetTimeoutCommand.class, KillCommand.class})

@@ -13,7 +13,7 @@ import java.time.Instant;
 import java.util.concurrent.Callable;
 
 /** {@code agentbox sandbox set-timeout ID 10m}: the sandbox now ends that long from now. */
-@Command(name = "set-timeout", mixinStandardHelpOptions = true,
+@Command(name = "set-timeout",
         description = "Move a sandbox's deadline to now + DURATION (extends or shortens its life).")
 final class SetTimeoutCommand implements Callable<Integer> {
     @Spec

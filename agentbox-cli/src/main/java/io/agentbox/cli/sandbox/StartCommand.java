@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code agentbox sandbox start ID -- CMD...}: a background process that keeps running after this command returns. */
-@Command(name = "start", mixinStandardHelpOptions = true,
+@Command(name = "start",
         description = "Start a background process in a sandbox and print its pid.")
 final class StartCommand implements Callable<Integer> {
     @Spec
@@ -30,8 +30,8 @@ final class StartCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // stdin at end of file, as for a daemon: nobody is left to write to it
-        CommandHandle handle = AgentboxCommand.cli(spec).sandbox(id).commands()
-                .start(options.builder(command).stdin(new byte[0]).build());
+        var builder = options.builder(command, spec).stdin(new byte[0]);
+        CommandHandle handle = AgentboxCommand.cli(spec).sandbox(id).commands().start(builder.build());
         spec.commandLine().getOut().println(handle.pid());
         return 0;
     }
