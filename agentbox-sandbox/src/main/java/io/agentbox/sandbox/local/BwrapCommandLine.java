@@ -79,8 +79,22 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         if (network instanceof NetworkPolicy.Open) {
             a.addAll(List.of("--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"));
         }
-        // A private /proc for the private pid namespace (bwrap also makes /proc/sys read-only).
+        // A private /proc for the private pid namespace...
         a.addAll(List.of("--proc", "/proc"));
+        // ...with the kernel's knobs read-only and its secrets masked, as container runtimes do: the
+        // sandbox's root is the host's uid 0 without capabilities, and some sysctls and proc files
+        // check nothing but file ownership. (The ro binds take the host's /proc/sys, whose entries
+        // resolve against the reader's own namespaces, so the sandbox still sees its own values.)
+        for (String ro : List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/fs", "/proc/irq", "/proc/bus")) {
+            if (java.nio.file.Files.exists(Path.of(ro))) a.addAll(List.of("--ro-bind", ro, ro));
+        }
+        for (String masked : List.of("/proc/kcore", "/proc/keys", "/proc/key-users", "/proc/timer_list", "/proc/sched_debug",
+                "/proc/latency_stats", "/proc/kallsyms", "/proc/kmsg", "/proc/kpagecount", "/proc/kpageflags", "/proc/kpagecgroup")) {
+            if (java.nio.file.Files.exists(Path.of(masked))) a.addAll(List.of("--ro-bind", "/dev/null", masked));
+        }
+        for (String masked : List.of("/proc/acpi", "/proc/scsi", "/proc/asound", "/proc/driver")) {
+            if (java.nio.file.Files.isDirectory(Path.of(masked))) a.addAll(List.of("--tmpfs", masked, "--remount-ro", masked));
+        }
         // A minimal /dev (null, zero, full, random, urandom, tty, pts): no host devices.
         a.addAll(List.of("--dev", "/dev"));
         // The writable part: one size-capped tmpfs per sandbox (the disk quota), bound at four places.
