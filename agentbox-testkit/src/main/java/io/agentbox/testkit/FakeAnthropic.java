@@ -413,6 +413,11 @@ public final class FakeAnthropic implements AutoCloseable {
         headers.set("content-type", "application/json");
         headers.set("request-id", Ids.requestId());
         extraHeaders.forEach(headers::set);
+        if (ex.getRequestMethod().equals("HEAD")) {
+            ex.sendResponseHeaders(status, -1);
+            ex.close();
+            return;
+        }
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);

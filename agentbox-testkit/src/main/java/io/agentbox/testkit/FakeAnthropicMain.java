@@ -61,7 +61,8 @@ public final class FakeAnthropicMain {
             builder.onRequest(request -> appendLine(log, request.toJson().toString()));
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        try (FakeAnthropic fake = builder.start()) {
+        FakeAnthropic fake = builder.start();
+        try {
             options.script.ifPresent(script -> fake.load(options.perConversation ? script.perConversation() : script));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 fake.close();
@@ -78,6 +79,7 @@ public final class FakeAnthropicMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            fake.close();
             if (log != null) {
                 synchronized (log) {
                     try {

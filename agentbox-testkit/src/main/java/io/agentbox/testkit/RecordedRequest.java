@@ -157,7 +157,9 @@ public record RecordedRequest(
         node.put("query", query);
         ObjectNode h = node.putObject("headers");
         headers.forEach((name, values) -> h.put(name, String.join(", ", values)));
-        node.set("body", body.deepCopy());
+        if (!body.isMissingNode()) {
+            node.set("body", body.deepCopy());
+        }
         return node;
     }
 

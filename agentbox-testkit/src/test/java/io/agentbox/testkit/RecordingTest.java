@@ -137,6 +137,7 @@ class RecordingTest {
 
             assertThat(text).isEqualTo("you said ping");
             assertThat(fake.lastRequest().body().isMissingNode()).isTrue();
+            assertThat(fake.lastRequest().toJson().has("body")).isFalse();
             assertThat(fake.lastRequest().hasApiKey(SdkClients.KEY)).isTrue();
         }
     }

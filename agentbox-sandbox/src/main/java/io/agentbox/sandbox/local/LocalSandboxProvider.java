@@ -8,6 +8,8 @@ import io.agentbox.sandbox.SandboxNotFoundException;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.sandbox.SandboxSpec;
+import io.agentbox.sandbox.template.TemplateInfo;
+import io.agentbox.sandbox.template.Templates;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -43,7 +45,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
     private final SecureRandom random = new SecureRandom();
     private final Path home;
     private final Path sandboxes;
-    private final TemplateResolver templates;
+    private final Templates templates;
     private volatile Runtime runtime;
 
     /** What creating sandboxes needs from the machine; checked on first use, not at construction. */
@@ -52,7 +54,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
     public LocalSandboxProvider(Path home) {
         this.home = home.toAbsolutePath().normalize();
         this.sandboxes = this.home.resolve("sandboxes");
-        this.templates = new TemplateResolver(this.home);
+        this.templates = new Templates(this.home);
         int socketPath = sandboxes.toString().length() + 1 + 4 + ID_LENGTH + "/ctl.sock".length();
         if (socketPath >= 108) {
             throw new SandboxException("the data directory path is too long for unix sockets (" + this.home
@@ -99,7 +101,8 @@ public final class LocalSandboxProvider implements SandboxProvider {
         if (spec.network() instanceof NetworkPolicy.Allow) {
             throw new SandboxException("network allowlists are not supported by local sandboxes yet; use none or open");
         }
-        TemplateResolver.Template template = templates.resolve(spec.template());
+        TemplateInfo template = templates.resolve(spec.template()).orElseThrow(() -> new SandboxException(
+                "unknown template '" + spec.template() + "' (build it with 'agentbox template build FILE.toml'; 'host' is built in)"));
         Runtime rt = runtime();
         String id = newId();
         Path dir = sandboxes.resolve(id);
@@ -119,15 +122,24 @@ public final class LocalSandboxProvider implements SandboxProvider {
         launch(cmd, state.toJson());
 
         LocalSandbox sandbox = new LocalSandbox(this, dir, state, rt.cgroups());
-        if (!spec.workdir().equals(SandboxSpec.DEFAULT_WORKDIR)) {
-            try {
-                sandbox.files().mkdir(spec.workdir());
-            } catch (RuntimeException e) {
-                sandbox.kill();
-                throw new SandboxException("cannot create the workdir " + spec.workdir() + ": " + e.getMessage(), e);
-            }
+        try {
+            // the writable home hides the template's; start it with the template's files (dotfiles, config)
+            Optional<Path> skeleton = template.rootfs().map(r -> r.resolve("home/user")).filter(LocalSandboxProvider::hasEntries);
+            if (skeleton.isPresent()) sandbox.files().copyIn(skeleton.get(), "/home/user");
+            if (!spec.workdir().equals(SandboxSpec.DEFAULT_WORKDIR)) sandbox.files().mkdir(spec.workdir());
+        } catch (RuntimeException e) {
+            sandbox.kill();
+            throw new SandboxException("cannot prepare sandbox " + id + ": " + e.getMessage(), e);
         }
         return sandbox;
+    }
+
+    private static boolean hasEntries(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isPresent();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void launch(List<String> cmd, byte[] stateJson) {

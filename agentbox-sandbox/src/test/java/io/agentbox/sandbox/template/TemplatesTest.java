@@ -41,6 +41,9 @@ class TemplatesTest {
             src = "files/greeting.txt"
             dst = "/etc/agentbox-test/greeting.txt"
             mode = "0640"
+            [[files]]
+            src = "files/bashrc"
+            dst = "/home/user/.bashrc"
             """;
 
     /** Sandboxes on a short data dir (unix socket paths are limited), which holds the templates too. */
@@ -85,6 +88,7 @@ class TemplatesTest {
         specDir = Files.createDirectories(home.resolve("specs"));
         Files.createDirectories(specDir.resolve("files"));
         Files.writeString(specDir.resolve("files/greeting.txt"), "hi\n");
+        Files.writeString(specDir.resolve("files/bashrc"), "export FROM_TEMPLATE_BASHRC=1\n");
         templates = new Templates(home);
         tiny = templates.build(Files.writeString(specDir.resolve("tiny.toml"), TINY), firstBuild);
     }
@@ -150,7 +154,7 @@ class TemplatesTest {
         List<String> events = List.copyOf(firstBuild.events);
         assertThat(events).containsExactly(
                 "step 1/4 debootstrap bookworm (minbase + 1 package)",
-                "step 2/4 copy 1 file",
+                "step 2/4 copy 2 files",
                 "step 3/4 run: echo \"$GREETING\" > /opt/marker && jq --version >> /opt/marker",
                 "step 4/4 finalize: user, directories, clean caches",
                 "done");
@@ -283,6 +287,9 @@ class TemplatesTest {
         assertThat(env.stdout()).startsWith("hello from the template\nuser\nhello from the template\njq-");
         // the spec's mode 0640 on a root-owned file holds inside the sandbox
         assertThat(sbx.commands().run(Command.of("cat", "/etc/agentbox-test/greeting.txt")).stderr()).contains("Permission denied");
+        // files the spec put in the user's home are there, in the sandbox's writable home, owned by the user
+        assertThat(sbx.commands().run(Command.shell("stat -c %U ~/.bashrc; cat ~/.bashrc")).stdout())
+                .isEqualTo("user\nexport FROM_TEMPLATE_BASHRC=1\n");
     }
 
     @Test
