@@ -1,0 +1,74 @@
+package io.agentbox.cli;
+
+import io.agentbox.sandbox.Sandboxes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+
+/**
+ * {@code agentbox}: the root command. Holds the global options and the lazily opened sandbox
+ * provider. Its subcommands are added by {@link Main#commandLine}.
+ */
+// scope INHERIT: every subcommand gets -h/--help and -V/--version too
+@Command(name = "agentbox",
+        scope = ScopeType.INHERIT,
+        mixinStandardHelpOptions = true,
+        versionProvider = AgentboxCommand.Version.class,
+        description = "Run Claude agents and commands in isolated local sandboxes.",
+        usageHelpAutoWidth = true)
+public final class AgentboxCommand implements Runnable {
+    private boolean debug;
+    private Cli cli;
+
+    @Spec
+    private CommandSpec spec;
+
+    // A setter rather than a field: picocli copies inherited options into every subcommand but
+    // keeps this setter, so `agentbox sandbox ls --debug` lands here too.
+    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces of failures.")
+    void setDebug(boolean debug) {
+        this.debug = debug;
+    }
+
+    public boolean debug() {
+        return debug;
+    }
+
+    /** The shared state of this invocation (data dir, sandbox provider). */
+    public Cli cli() {
+        if (cli == null) cli = new Cli(Sandboxes.defaultHome().toAbsolutePath());
+        return cli;
+    }
+
+    /** The shared state, from any subcommand's spec. */
+    public static Cli cli(CommandSpec spec) {
+        return ((AgentboxCommand) spec.root().userObject()).cli();
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code agentbox <version>}, from the version Maven wrote into the jar. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            Properties p = new Properties();
+            try (InputStream in = AgentboxCommand.class.getResourceAsStream("version.properties")) {
+                if (in != null) p.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return new String[] {"agentbox " + p.getProperty("version", "unknown")};
+        }
+    }
+}
