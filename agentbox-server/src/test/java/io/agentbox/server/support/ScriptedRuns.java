@@ -8,19 +8,26 @@ import io.agentbox.server.runs.RunContext;
 import io.agentbox.server.runs.RunExecutor;
 import io.agentbox.server.store.RunUpdate;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs whose course the prompt spells out, for exercising the run pipeline (scheduler, state machine,
  * event store, streams) on its own: {@code "emit 5; pause 20; emit 3; hold; cost 0.25; succeed"}.
- * {@code hold} waits until {@link #release()} or cancellation; {@code fail} ends failed.
+ * {@code hold [gate]} waits until {@link #release(String)} of that gate, or cancellation; {@code fail} ends failed.
  */
 public final class ScriptedRuns implements RunExecutor {
-    private volatile CountDownLatch gate = new CountDownLatch(1);
+    private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
 
-    public void release() {
-        gate.countDown();
+    /** Lets runs waiting at {@code hold <gate>} go on. */
+    public void release(String gate) {
+        gate(gate).countDown();
+    }
+
+    private CountDownLatch gate(String name) {
+        return gates.computeIfAbsent(name, k -> new CountDownLatch(1));
     }
 
     @Override
@@ -45,7 +52,7 @@ public final class ScriptedRuns implements RunExecutor {
                     }
                 }
                 case "hold" -> {
-                    CountDownLatch g = gate;
+                    CountDownLatch g = w.length > 1 ? gate(w[1]) : new CountDownLatch(1);
                     while (g.getCount() > 0 && canceled.getCount() > 0) Thread.sleep(5);
                     if (canceled.getCount() == 0) {
                         run.cancel(run.cancelReason().orElse("canceled"));

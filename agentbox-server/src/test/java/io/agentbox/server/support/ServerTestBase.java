@@ -47,5 +47,6 @@ public abstract class ServerTestBase {
     void stopServer() {
         if (server != null) server.close();
         server = null;
+        TestFiles.deleteRecursively(dir);
     }
 }
