@@ -204,6 +204,12 @@ public final class AgentboxServer implements AutoCloseable {
         }
     }
 
+    /** "METHOD /path" of every HTTP handler registered. */
+    List<String> registeredRoutes() {
+        requireRunning();
+        return http.registeredRoutes();
+    }
+
     private void requireRunning() {
         if (http == null) throw new IllegalStateException("server not started");
     }

@@ -39,6 +39,7 @@ public final class HttpServer implements AutoCloseable {
     private final RateLimiter rateLimiter;
     private final Metrics metrics;
     private final long maxBodyBytes;
+    private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public HttpServer(ServerConfig config, List<ApiRoute> routes, Authenticator authenticator, RateLimiter rateLimiter,
                       Metrics metrics, Consumer<io.javalin.config.RoutesConfig> extraRoutes) {
@@ -56,6 +57,7 @@ public final class HttpServer implements AutoCloseable {
             cfg.jetty.host = config.host();
             cfg.jetty.port = config.port();
             cfg.jetty.modifyServer(server -> server.setStopTimeout(2_000));
+            cfg.events.handlerAdded(info -> registered.add(info.getHttpMethod().name() + " " + info.getPath()));
             for (ApiRoute route : routes) cfg.routes.addHttpHandler(route.method(), route.path(), wrap(route));
             extraRoutes.accept(cfg.routes);
             cfg.routes.error(404, ctx -> unmatched(ctx, ApiException.notFound("route " + ctx.method() + " " + ctx.path())));
@@ -71,6 +73,11 @@ public final class HttpServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** "METHOD /path" of every handler Javalin registered, for checking the API document against reality. */
+    public List<String> registeredRoutes() {
+        return List.copyOf(registered);
     }
 
     @Override
