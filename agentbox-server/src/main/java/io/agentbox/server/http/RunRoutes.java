@@ -88,6 +88,7 @@ public final class RunRoutes {
                         .body(Schema.object().required("state", Schema.enumOf(REVIEW_STATES.toArray(String[]::new))))
                         .returns(200, "The artifact", Schema.ref("Artifact"))
                         .handle(c -> {
+                            artifacts.get(c.caller(), c.path("id"), c.path("aid"));
                             ReviewState state = c.body().oneOf("state", ReviewState::fromWireName, REVIEW_STATES)
                                     .orElseThrow(() -> ApiException.invalidField("state", "is required"));
                             c.json(200, Views.artifact(artifacts.review(c.caller(), c.path("id"), c.path("aid"), state)));
@@ -115,6 +116,7 @@ public final class RunRoutes {
     }
 
     private void cancel(Call c) {
+        runs.get(c.caller(), c.path("id"));
         String reason = c.body().string("reason", 500).orElse("canceled by request");
         c.json(200, Views.run(runs.cancel(c.caller(), c.path("id"), reason)));
     }

@@ -138,6 +138,7 @@ public final class SandboxRoutes {
     }
 
     private void exec(Call c) throws IOException {
+        sandboxes.get(c.caller(), c.path("id"), Role.MEMBER);
         JsonBody b = c.body();
         Optional<List<String>> argv = b.stringList("command", 10_000, 100_000);
         Optional<String> shell = b.string("shell", 1_000_000);
@@ -204,6 +205,7 @@ public final class SandboxRoutes {
     }
 
     private void download(Call c) throws IOException {
+        sandboxes.get(c.caller(), c.path("id"), Role.VIEWER);
         String path = requiredPath(c);
         Sandbox sandbox = sandboxes.connect(c.caller(), c.path("id"), Role.VIEWER);
         try {
@@ -232,6 +234,7 @@ public final class SandboxRoutes {
     }
 
     private void upload(Call c) {
+        sandboxes.get(c.caller(), c.path("id"), Role.MEMBER);
         String path = requiredPath(c);
         Sandbox sandbox = sandboxes.connect(c.caller(), c.path("id"), Role.MEMBER);
         byte[] content = Call.readBounded(c.ctx(), maxUploadBytes);

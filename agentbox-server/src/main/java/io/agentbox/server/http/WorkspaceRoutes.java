@@ -70,14 +70,14 @@ public final class WorkspaceRoutes {
                         .body(Schema.object().required("principalId", Schema.string()).required("role", role()))
                         .returns(201, "The member", Schema.ref("Member"))
                         .handle(c -> {
-                            String principal = c.body().requiredNonBlank("principalId", 100);
+                            String principal = member(c).body().requiredNonBlank("principalId", 100);
                             Role r = requiredRole(c.body());
                             c.json(201, Views.member(tenancy.addMember(c.caller(), c.path("id"), principal, r)));
                         }),
                 ApiRoute.patch("/v1/workspaces/{id}/members/{principalId}", "updateMember", "Change a member's role").tag("workspaces")
                         .body(Schema.object().required("role", role()))
                         .returns(200, "The member", Schema.ref("Member"))
-                        .handle(c -> c.json(200, Views.member(tenancy.setRole(c.caller(), c.path("id"), c.path("principalId"), requiredRole(c.body()))))),
+                        .handle(c -> c.json(200, Views.member(tenancy.setRole(c.caller(), c.path("id"), c.path("principalId"), requiredRole(member(c).body()))))),
                 ApiRoute.delete("/v1/workspaces/{id}/members/{principalId}", "removeMember", "Remove a member (or leave)").tag("workspaces")
                         .noContent("Removed")
                         .handle(c -> {
@@ -97,7 +97,7 @@ public final class WorkspaceRoutes {
                         .body(Schema.object().required("name", Schema.string().max(100)).required("role", role()))
                         .returns(201, "The key; 'key' is never shown again", Schema.ref("NewKey"))
                         .handle(c -> {
-                            String name = c.body().requiredNonBlank("name", 100);
+                            String name = member(c).body().requiredNonBlank("name", 100);
                             Role r = requiredRole(c.body());
                             c.json(201, Views.createdKey(tenancy.createKey(c.caller(), c.path("id"), name, r)));
                         }),
@@ -119,6 +119,12 @@ public final class WorkspaceRoutes {
                         }));
     }
 
+    /** Checks membership of the path's workspace before the body is validated: outsiders learn nothing. */
+    private static Call member(Call c) {
+        c.caller().requireMember(c.path("id"), "workspace " + c.path("id"));
+        return c;
+    }
+
     private static Role requiredRole(JsonBody b) {
         return b.oneOf("role", Role::fromWireName, ROLES).orElseThrow(() -> ApiException.invalidField("role", "is required"));
     }
@@ -137,7 +143,7 @@ public final class WorkspaceRoutes {
     }
 
     private void update(Call c) {
-        JsonBody b = c.body();
+        JsonBody b = member(c).body();
         Optional<String> name = b.string("name", 100);
         if (name.isPresent() && name.get().isBlank()) throw ApiException.invalidField("name", "must not be blank");
         Optional<Double> budget = b.number("dailyBudgetUsd", 0, 1_000_000_000);
