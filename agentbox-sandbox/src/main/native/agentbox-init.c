@@ -40,7 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -766,13 +765,11 @@ static int mkdirs(const char *path) {
         const char *base;
         int pfd = open_parent(prefix, dirbuf, &base);
         if (pfd < 0) return -1;
-        int r = base[0] ? mkdirat(pfd, base, 0755) : 0;
+        struct stat st;
+        /* existing ancestors are fine even where we could not create them (/, /home) */
+        int r = (!base[0] || (fstatat(pfd, base, &st, 0) == 0 && S_ISDIR(st.st_mode))) ? 0 : mkdirat(pfd, base, 0755);
         int e = errno;
-        if (r < 0 && e == EEXIST) {
-            struct stat st;
-            if (fstatat(pfd, base, &st, 0) == 0 && S_ISDIR(st.st_mode)) r = 0;
-            else e = ENOTDIR;
-        }
+        if (r < 0 && e == EEXIST) e = ENOTDIR;
         close(pfd);
         if (r < 0) {
             errno = e;
@@ -1374,6 +1371,7 @@ static void teardown(const launch_t *l) {
     unlink(state_path(l, 2, "sandbox.json"));
     unlink(state_path(l, 3, "bwrap.log"));
     unlink(state_path(l, 4, "lock"));
+    unlink(state_path(l, 5, "pid"));
     rmdir(l->state);
 }
 
@@ -1456,7 +1454,10 @@ static int launch_main(int argc, char **argv) {
     if (mkdir(l.state, 0700) < 0) die("cannot create %s: %s", l.state, strerror(errno));
     /* the lock is held for the sandbox's whole life: free lock = dead sandbox, for any process that looks */
     int lock = open(state_path(&l, 4, "lock"), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-    if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+    /* an open-file-description lock: shared with the supervisor across fork, released when it exits,
+       and it conflicts with the POSIX record locks other processes (the JVM's FileChannel.tryLock) probe with */
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (lock < 0 || fcntl(lock, F_OFD_SETLK, &fl) < 0) {
         teardown(&l);
         die("cannot lock %s: %s", l.state, strerror(errno));
     }
@@ -1514,6 +1515,7 @@ static int launch_main(int argc, char **argv) {
                 }
             }
             write_file("/proc/self/oom_score_adj", "-1000");
+            umask(022); /* the launcher's 077 is for its own state files, not for the sandbox */
             dup2(devnull, 0);
             dup2(devnull, 1);
             dup2(logfd, 2);
@@ -1548,8 +1550,17 @@ static int launch_main(int argc, char **argv) {
         _exit(0);
     }
 
-    /* launcher: wait until the sandbox's init answers */
+    /* launcher: record who supervises (the last resort of a kill), then wait until init answers */
     close(sock);
+    {
+        char pidbuf[32];
+        int n = snprintf(pidbuf, sizeof pidbuf, "%d\n", sup);
+        int pf = open(state_path(&l, 5, "pid"), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+        if (pf >= 0) {
+            write_all(pf, pidbuf, (size_t)n);
+            close(pf);
+        }
+    }
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     strcpy(addr.sun_path, state_path(&l, 1, "ctl.sock"));
     int ok = -1;

@@ -1,0 +1,178 @@
+package io.agentbox.agent;
+
+import io.agentbox.agent.cost.Pricing;
+import io.agentbox.agent.event.EventListener;
+import io.agentbox.agent.hook.PostToolUseHook;
+import io.agentbox.agent.hook.PreToolUseHook;
+import io.agentbox.agent.hook.StopHook;
+import io.agentbox.agent.model.AnthropicModelClient;
+import io.agentbox.agent.model.ModelClient;
+import io.agentbox.agent.permission.PermissionCallback;
+import io.agentbox.agent.permission.PermissionMode;
+import io.agentbox.agent.permission.ToolRule;
+import io.agentbox.agent.session.SessionStore;
+import io.agentbox.agent.tools.BuiltinTools;
+import io.agentbox.agent.tools.Tool;
+import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.SandboxProvider;
+import io.agentbox.sandbox.SandboxSpec;
+import io.agentbox.sandbox.Sandboxes;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A Claude agent whose tools run inside a sandbox. Immutable and reusable: every {@link #run} is
+ * independent; {@link #newSession()} keeps a conversation (and its sandbox) across runs.
+ * <pre>{@code
+ * AgentResult r = Agent.builder().model("claude-sonnet-4-5").sandbox(spec).build()
+ *         .run("Create hello.py and run it", event -> System.out.println(event));
+ * }</pre>
+ */
+public final class Agent {
+    private final AgentOptions options;
+
+    private Agent(AgentOptions options) {
+        this.options = options;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public AgentOptions options() {
+        return options;
+    }
+
+    /** Runs the prompt to its end in a new session and returns the result. */
+    public AgentResult run(String prompt, EventListener listener) {
+        return start(prompt, listener).await();
+    }
+
+    /**
+     * Starts the prompt in a new session and returns at once. The sandbox created for it is killed
+     * at the end unless {@code keepSandbox}; the conversation is saved to the session store, so it
+     * can be continued with {@link #resumeSession} (in a new sandbox if the old one is gone).
+     */
+    public AgentRun start(String prompt, EventListener listener) {
+        AgentSession session = newSession();
+        return session.start(prompt, listener, !options.keepSandbox());
+    }
+
+    /** A new multi-turn session; its sandbox is created on the first run and kept between runs. */
+    public AgentSession newSession() {
+        return AgentSession.create(options);
+    }
+
+    /** Continues a stored session, possibly created by another process. */
+    public AgentSession resumeSession(String sessionId) {
+        return AgentSession.resume(options, options.sessionStore().load(sessionId)
+                .orElseThrow(() -> new ConfigException("no session '" + sessionId + "' in the session store")));
+    }
+
+    /** Continues the most recently used session ({@code --continue}). */
+    public AgentSession resumeLatestSession() {
+        return AgentSession.resume(options, options.sessionStore().latest()
+                .orElseThrow(() -> new ConfigException("there is no session to continue")));
+    }
+
+    public static final class Builder {
+        private String model;
+        private String systemPrompt;
+        private String appendSystemPrompt;
+        private List<Tool> tools = BuiltinTools.all();
+        private final List<ToolRule> allowed = new ArrayList<>();
+        private final List<ToolRule> disallowed = new ArrayList<>();
+        private PermissionMode permissionMode = PermissionMode.BYPASS_PERMISSIONS;
+        private PermissionCallback permissionCallback;
+        private final List<PreToolUseHook> pre = new ArrayList<>();
+        private final List<PostToolUseHook> post = new ArrayList<>();
+        private final List<StopHook> stop = new ArrayList<>();
+        private Integer maxTurns;
+        private BigDecimal maxBudgetUsd;
+        private Duration timeout;
+        private Integer thinkingBudget;
+        private int maxTokens = 32_000;
+        private SandboxSpec sandboxSpec = SandboxSpec.builder().build();
+        private Sandbox sandbox;
+        private SandboxProvider sandboxProvider;
+        private boolean keepSandbox;
+        private String workingDirectory;
+        private ModelClient modelClient;
+        private Pricing pricing;
+        private SessionStore sessionStore;
+        private int contextWindow = 200_000;
+
+        private Builder() {}
+
+        /** The model id; default {@code ANTHROPIC_MODEL} (environment or {@code .env}), else {@code claude-sonnet-4-5}. */
+        public Builder model(String model) { this.model = model; return this; }
+        /** Replaces the built-in system prompt. */
+        public Builder systemPrompt(String prompt) { this.systemPrompt = prompt; return this; }
+        /** Appends to the system prompt. */
+        public Builder appendSystemPrompt(String prompt) { this.appendSystemPrompt = prompt; return this; }
+        /** The tools offered to the model (default: all built-ins). */
+        public Builder tools(List<Tool> tools) { this.tools = List.copyOf(tools); return this; }
+        /** Adds a tool to the set. */
+        public Builder addTool(Tool tool) { List<Tool> t = new ArrayList<>(tools); t.add(tool); tools = t; return this; }
+        /** Rules that pre-approve calls, e.g. {@code Bash(git:*)}, {@code Edit(src/**)}. */
+        public Builder allowedTools(String... rules) { for (String r : rules) allowed.add(ToolRule.parse(r)); return this; }
+        /** Rules that refuse calls in every mode; a plain tool name also hides the tool from the model. */
+        public Builder disallowedTools(String... rules) { for (String r : rules) disallowed.add(ToolRule.parse(r)); return this; }
+        /** Default {@code bypassPermissions}: the sandbox is the boundary; deny rules and hooks still apply. */
+        public Builder permissionMode(PermissionMode mode) { this.permissionMode = Objects.requireNonNull(mode); return this; }
+        public Builder permissionCallback(PermissionCallback callback) { this.permissionCallback = callback; return this; }
+        public Builder preToolUse(PreToolUseHook hook) { pre.add(hook); return this; }
+        public Builder postToolUse(PostToolUseHook hook) { post.add(hook); return this; }
+        public Builder onStop(StopHook hook) { stop.add(hook); return this; }
+        /** Model calls per run. */
+        public Builder maxTurns(int turns) { if (turns < 1) throw new IllegalArgumentException("maxTurns must be >= 1"); maxTurns = turns; return this; }
+        /** Model cost plus sandbox compute per run, in USD. */
+        public Builder maxBudgetUsd(BigDecimal usd) { if (usd.signum() <= 0) throw new IllegalArgumentException("maxBudgetUsd must be > 0"); maxBudgetUsd = usd; return this; }
+        public Builder maxBudgetUsd(double usd) { return maxBudgetUsd(BigDecimal.valueOf(usd)); }
+        /** Wall-clock limit per run; the run fails with category {@code timeout}. */
+        public Builder timeout(Duration timeout) { if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive"); this.timeout = timeout; return this; }
+        /** Enables extended thinking with this budget (tokens, at least 1024). */
+        public Builder thinkingBudget(int tokens) { if (tokens < 1024) throw new IllegalArgumentException("thinking budget must be >= 1024 tokens"); thinkingBudget = tokens; return this; }
+        public Builder maxTokens(int tokens) { if (tokens < 1) throw new IllegalArgumentException("maxTokens must be >= 1"); maxTokens = tokens; return this; }
+        /** The spec of the sandboxes the agent creates. */
+        public Builder sandbox(SandboxSpec spec) { this.sandboxSpec = Objects.requireNonNull(spec); return this; }
+        /** Runs in this sandbox instead of creating one; the agent never kills it. */
+        public Builder sandbox(Sandbox sandbox) { this.sandbox = sandbox; return this; }
+        /** Default: {@link Sandboxes#local()}. */
+        public Builder sandboxProvider(SandboxProvider provider) { this.sandboxProvider = provider; return this; }
+        /** {@link Agent#run} leaves the sandbox it created alive until the sandbox's own timeout. */
+        public Builder keepSandbox(boolean keep) { this.keepSandbox = keep; return this; }
+        /** The tools' starting directory in the sandbox (default: its workdir). */
+        public Builder workingDirectory(String dir) {
+            if (!dir.startsWith("/")) throw new IllegalArgumentException("working directory must be absolute in the sandbox, got " + dir);
+            workingDirectory = dir;
+            return this;
+        }
+        /** Default: {@link AnthropicModelClient#fromEnvironment()}. */
+        public Builder modelClient(ModelClient client) { this.modelClient = client; return this; }
+        /** Default: {@link Pricing#standard()}. */
+        public Builder pricing(Pricing pricing) { this.pricing = pricing; return this; }
+        /** Default: in memory; the CLI uses {@link SessionStore#defaultStore()}. */
+        public Builder sessionStore(SessionStore store) { this.sessionStore = store; return this; }
+        public Builder contextWindow(int tokens) { if (tokens < 1000) throw new IllegalArgumentException("context window too small"); contextWindow = tokens; return this; }
+
+        /** @throws ConfigException when no model client is given and no API key is configured */
+        public Agent build() {
+            ModelClient client = modelClient != null ? modelClient : AnthropicModelClient.fromEnvironment();
+            String m = model != null ? model : client.defaultModel();
+            return new Agent(new AgentOptions(m, Optional.ofNullable(systemPrompt), Optional.ofNullable(appendSystemPrompt),
+                    tools, allowed, disallowed, permissionMode, Optional.ofNullable(permissionCallback), pre, post, stop,
+                    maxTurns == null ? OptionalInt.empty() : OptionalInt.of(maxTurns), Optional.ofNullable(maxBudgetUsd),
+                    Optional.ofNullable(timeout), thinkingBudget == null ? OptionalInt.empty() : OptionalInt.of(thinkingBudget),
+                    maxTokens, sandboxSpec, Optional.ofNullable(sandbox), Optional.ofNullable(sandboxProvider).or(() -> sandbox == null ? Optional.of(Sandboxes.local()) : Optional.empty()), keepSandbox,
+                    Optional.ofNullable(workingDirectory), client, pricing != null ? pricing : Pricing.standard(),
+                    sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow));
+        }
+    }
+}

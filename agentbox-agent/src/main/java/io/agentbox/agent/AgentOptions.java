@@ -1,0 +1,71 @@
+package io.agentbox.agent;
+
+import io.agentbox.agent.cost.Pricing;
+import io.agentbox.agent.hook.PostToolUseHook;
+import io.agentbox.agent.hook.PreToolUseHook;
+import io.agentbox.agent.hook.StopHook;
+import io.agentbox.agent.model.ModelClient;
+import io.agentbox.agent.permission.PermissionCallback;
+import io.agentbox.agent.permission.PermissionMode;
+import io.agentbox.agent.permission.ToolRule;
+import io.agentbox.agent.session.SessionStore;
+import io.agentbox.agent.tools.Tool;
+import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.SandboxProvider;
+import io.agentbox.sandbox.SandboxSpec;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Everything an {@link Agent} runs with; built by {@link Agent#builder()}.
+ *
+ * @param systemPrompt       replaces the built-in system prompt when present
+ * @param appendSystemPrompt added after the (built-in or replaced) system prompt
+ * @param maxTurns           model calls per run
+ * @param maxBudgetUsd       model cost plus sandbox compute per run
+ * @param timeout            wall-clock limit per run
+ * @param sandbox            an existing sandbox to run in (never killed by the agent); else one is created from {@code sandboxSpec}
+ * @param keepSandbox        {@link Agent#run} leaves the sandbox it created alive (until its own timeout)
+ * @param workingDirectory   the tools' starting directory in the sandbox (default: the sandbox's workdir)
+ * @param contextWindow      tokens the model can read; older turns are compacted before it is reached
+ */
+public record AgentOptions(
+        String model,
+        Optional<String> systemPrompt,
+        Optional<String> appendSystemPrompt,
+        List<Tool> tools,
+        List<ToolRule> allowedTools,
+        List<ToolRule> disallowedTools,
+        PermissionMode permissionMode,
+        Optional<PermissionCallback> permissionCallback,
+        List<PreToolUseHook> preToolUseHooks,
+        List<PostToolUseHook> postToolUseHooks,
+        List<StopHook> stopHooks,
+        OptionalInt maxTurns,
+        Optional<BigDecimal> maxBudgetUsd,
+        Optional<Duration> timeout,
+        OptionalInt thinkingBudget,
+        int maxTokens,
+        SandboxSpec sandboxSpec,
+        Optional<Sandbox> sandbox,
+        Optional<SandboxProvider> sandboxProvider,
+        boolean keepSandbox,
+        Optional<String> workingDirectory,
+        ModelClient modelClient,
+        Pricing pricing,
+        SessionStore sessionStore,
+        int contextWindow) {
+
+    public AgentOptions {
+        tools = List.copyOf(tools);
+        allowedTools = List.copyOf(allowedTools);
+        disallowedTools = List.copyOf(disallowedTools);
+        preToolUseHooks = List.copyOf(preToolUseHooks);
+        postToolUseHooks = List.copyOf(postToolUseHooks);
+        stopHooks = List.copyOf(stopHooks);
+    }
+}

@@ -1,0 +1,116 @@
+package io.agentbox.agent.event;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.agentbox.ErrorCategory;
+import io.agentbox.agent.Cost;
+import io.agentbox.agent.Usage;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The payload of an {@link Event}; {@link #type()} is its wire name. New types may be added, the
+ * meaning of an existing one never changes.
+ */
+public sealed interface EventData {
+
+    /** A run began. {@code tools} are the names offered to the model. */
+    record RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd)
+            implements EventData {
+        public RunStarted {
+            tools = List.copyOf(tools);
+        }
+    }
+
+    /** The run's sandbox accepts commands. {@code reused}: it was kept from an earlier turn of the session. */
+    record SandboxReady(String sandboxId, String template, String workdir, boolean reused) implements EventData {}
+
+    /** The session's sandbox had ended (expired or killed), so a new, empty one replaced it. */
+    record SandboxRecreated(String previousSandboxId, String sandboxId, String reason) implements EventData {}
+
+    record TextDelta(String text) implements EventData {}
+
+    /** A complete text block of the model's answer. */
+    record Text(String text) implements EventData {}
+
+    record ThinkingDelta(String thinking) implements EventData {}
+
+    /** A complete thinking block. */
+    record Thinking(String thinking) implements EventData {}
+
+    /** The model asked for a tool; it runs next (unless rules, permission or a hook stop it). */
+    record ToolCall(String id, String name, JsonNode input) implements EventData {}
+
+    record ToolResult(String id, String output, @JsonProperty("isError") boolean isError, long durationMs) implements EventData {}
+
+    /** The permission callback was asked about a tool call ({@code id} is the tool call's id). */
+    record PermissionRequest(String id, String name, JsonNode input) implements EventData {}
+
+    /** Usage and cost of one model call. */
+    record ModelUsage(String model, String messageId, Usage usage, java.math.BigDecimal cost) implements EventData {}
+
+    /** A model call failed in a way worth retrying; the next attempt starts after {@code delayMs}. */
+    record Retry(int attempt, int maxRetries, long delayMs, ErrorCategory category, int status, String message)
+            implements EventData {}
+
+    /** Older turns were replaced by a model-written summary to stay within the context window. */
+    record Compaction(int messagesBefore, int messagesAfter, long tokensBefore) implements EventData {}
+
+    record RunCompleted(String result, long durationMs, int turns, Usage usage, Cost cost) implements EventData {}
+
+    record RunFailed(ErrorCategory category, String message, long durationMs, int turns, Usage usage, Cost cost)
+            implements EventData {
+        public RunFailed {
+            Objects.requireNonNull(category, "category");
+        }
+    }
+
+    record RunCanceled(String reason, long durationMs, int turns, Usage usage, Cost cost) implements EventData {}
+
+    /** The wire name, e.g. {@code tool.call}. */
+    @JsonIgnore
+    default String type() {
+        return Types.NAMES.get(getClass());
+    }
+
+    /** True for the last event of a run: {@code run.completed}, {@code run.failed}, {@code run.canceled}. */
+    @JsonIgnore
+    default boolean isTerminal() {
+        return this instanceof RunCompleted || this instanceof RunFailed || this instanceof RunCanceled;
+    }
+
+    final class Types {
+        static final Map<Class<? extends EventData>, String> NAMES = new LinkedHashMap<>();
+        static final Map<String, Class<? extends EventData>> CLASSES = new LinkedHashMap<>();
+
+        static {
+            add("run.started", RunStarted.class);
+            add("sandbox.ready", SandboxReady.class);
+            add("sandbox.recreated", SandboxRecreated.class);
+            add("text.delta", TextDelta.class);
+            add("text", Text.class);
+            add("thinking.delta", ThinkingDelta.class);
+            add("thinking", Thinking.class);
+            add("tool.call", ToolCall.class);
+            add("tool.result", ToolResult.class);
+            add("permission.request", PermissionRequest.class);
+            add("usage", ModelUsage.class);
+            add("retry", Retry.class);
+            add("compaction", Compaction.class);
+            add("run.completed", RunCompleted.class);
+            add("run.failed", RunFailed.class);
+            add("run.canceled", RunCanceled.class);
+        }
+
+        private static void add(String name, Class<? extends EventData> type) {
+            NAMES.put(type, name);
+            CLASSES.put(name, type);
+        }
+
+        private Types() {}
+    }
+}

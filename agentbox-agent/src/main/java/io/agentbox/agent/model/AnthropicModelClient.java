@@ -1,0 +1,269 @@
+package io.agentbox.agent.model;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.ObjectMappers;
+import com.anthropic.core.http.Headers;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.errors.AnthropicIoException;
+import com.anthropic.errors.AnthropicServiceException;
+import com.anthropic.errors.SseException;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentbox.AgentboxException;
+import io.agentbox.ErrorCategory;
+import io.agentbox.agent.Cancellation;
+import io.agentbox.agent.event.Events;
+
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Messages API through {@code com.anthropic:anthropic-java}, streaming. The SDK's own retries are
+ * off: this client retries 429 (honouring {@code retry-after}), 529/overloaded, 5xx and streams cut
+ * mid-way with exponential backoff and jitter, reporting each retry to the listener. Adds prompt-caching
+ * markers on the system prompt, the tools and the conversation tail. Cancel closes the HTTP stream.
+ */
+public final class AnthropicModelClient implements ModelClient {
+    private static final String THINKING_BETA = "interleaved-thinking-2025-05-14";
+
+    private final AnthropicClient client;
+    private final String defaultModel;
+    private final int maxRetries;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final Optional<String> secret;
+
+    private AnthropicModelClient(Builder b) {
+        ModelConfig config = b.config.requireCredentials();
+        AnthropicOkHttpClient.Builder sdk = AnthropicOkHttpClient.builder().maxRetries(0).timeout(b.timeout);
+        if (config.apiKey().isPresent()) {
+            sdk.apiKey(config.apiKey().get());
+        } else {
+            sdk.authToken(config.authToken().orElseThrow());
+        }
+        config.baseUrl().ifPresent(sdk::baseUrl);
+        this.client = sdk.build();
+        this.defaultModel = config.model();
+        this.maxRetries = b.maxRetries;
+        this.initialBackoff = b.initialBackoff;
+        this.maxBackoff = b.maxBackoff;
+        this.secret = config.apiKey().or(config::authToken);
+    }
+
+    /** Configured from the environment and {@code ./.env}; throws {@code ConfigException} without a key. */
+    public static AnthropicModelClient fromEnvironment() {
+        return builder(ModelConfig.fromEnvironment()).build();
+    }
+
+    public static Builder builder(ModelConfig config) {
+        return new Builder(config);
+    }
+
+    @Override
+    public String defaultModel() {
+        return defaultModel;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    @Override
+    public ModelResponse send(ModelRequest request, ModelListener listener, Cancellation cancellation) {
+        MessageCreateParams params = params(request);
+        for (int attempt = 1; ; attempt++) {
+            if (cancellation.isCanceled()) throw canceled(cancellation);
+            try {
+                return stream(params, listener, cancellation);
+            } catch (AnthropicServiceException | AnthropicIoException | StreamCut e) {
+                if (cancellation.isCanceled()) throw canceled(cancellation);
+                ModelException failure = classify(e);
+                boolean retryable = isRetryable(e, failure);
+                if (!retryable || attempt > maxRetries) throw failure;
+                long delay = delayMs(attempt, e);
+                listener.onRetry(attempt, maxRetries, delay, failure.category(), failure.status(), failure.getMessage());
+                sleep(delay, cancellation);
+            } catch (RuntimeException e) {
+                if (cancellation.isCanceled()) throw canceled(cancellation);
+                throw e;
+            }
+        }
+    }
+
+    private ModelResponse stream(MessageCreateParams params, ModelListener listener, Cancellation cancellation) {
+        StreamAccumulator acc = new StreamAccumulator(listener);
+        try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(params);
+             var reg = cancellation.onCancel(stream::close)) {
+            Iterator<RawMessageStreamEvent> it = stream.stream().iterator();
+            while (it.hasNext()) {
+                JsonNode event = ObjectMappers.jsonMapper().valueToTree(it.next());
+                if (acc.accept(event)) break;
+            }
+        }
+        if (cancellation.isCanceled()) throw canceled(cancellation);
+        if (!acc.complete()) throw new StreamCut();
+        return acc.response();
+    }
+
+    private MessageCreateParams params(ModelRequest r) {
+        ObjectNode body = Events.mapper().createObjectNode();
+        body.put("model", r.model());
+        int maxTokens = r.maxTokens();
+        if (r.thinkingBudget().isPresent()) {
+            int budget = r.thinkingBudget().getAsInt();
+            if (maxTokens <= budget) maxTokens = budget + r.maxTokens();
+            ObjectNode thinking = body.putObject("thinking");
+            thinking.put("type", "enabled");
+            thinking.put("budget_tokens", budget);
+        }
+        body.put("max_tokens", maxTokens);
+        ObjectNode system = body.putArray("system").addObject();
+        system.put("type", "text");
+        system.put("text", r.system());
+        cache(system);
+        ArrayNode messages = body.putArray("messages");
+        r.messages().forEach(m -> messages.add(m.deepCopy()));
+        if (!messages.isEmpty()) {
+            JsonNode content = messages.get(messages.size() - 1).path("content");
+            if (content.isArray() && !content.isEmpty() && content.get(content.size() - 1) instanceof ObjectNode last
+                    && !last.path("type").asText().contains("thinking")) {
+                cache(last);
+            }
+        }
+        if (!r.tools().isEmpty()) {
+            ArrayNode tools = body.putArray("tools");
+            r.tools().forEach(t -> tools.add(t.deepCopy()));
+            cache((ObjectNode) tools.get(tools.size() - 1));
+        }
+        MessageCreateParams.Body parsed = ObjectMappers.jsonMapper().convertValue(body, MessageCreateParams.Body.class);
+        MessageCreateParams.Builder b = MessageCreateParams.builder().body(parsed);
+        if (r.thinkingBudget().isPresent()) b.putAdditionalHeader("anthropic-beta", THINKING_BETA);
+        return b.build();
+    }
+
+    private static void cache(ObjectNode block) {
+        block.putObject("cache_control").put("type", "ephemeral");
+    }
+
+    private ModelException classify(RuntimeException e) {
+        if (e instanceof AnthropicServiceException s) {
+            int status = s instanceof SseException ? 0 : s.statusCode();
+            String type = s.errorType().map(Object::toString).orElse("");
+            String message = redact(s.apiMessage().orElse(s.getMessage()));
+            boolean tooLong = message.toLowerCase(Locale.ROOT).contains("prompt is too long")
+                    || message.toLowerCase(Locale.ROOT).contains("context window");
+            ErrorCategory category;
+            if (status == 401 || status == 403 || type.equals("authentication_error") || type.equals("permission_error")) {
+                category = ErrorCategory.API_AUTH;
+            } else if (status == 429 || type.equals("rate_limit_error")) {
+                category = ErrorCategory.API_RATE_LIMIT;
+            } else if (status == 529 || type.equals("overloaded_error")) {
+                category = ErrorCategory.API_OVERLOADED;
+            } else {
+                category = ErrorCategory.API_ERROR;
+            }
+            String prefix = status > 0 ? "API error " + status : "API stream error";
+            return new ModelException(category, status, prefix + (type.isEmpty() ? "" : " (" + type + ")") + ": " + message, tooLong);
+        }
+        String what = e instanceof StreamCut ? "the response stream ended before the message was complete"
+                : "connection to the model API failed: " + redact(String.valueOf(e.getMessage()));
+        return new ModelException(ErrorCategory.API_ERROR, 0, what, false);
+    }
+
+    private static boolean isRetryable(RuntimeException e, ModelException failure) {
+        if (!(e instanceof AnthropicServiceException)) return true;
+        int status = failure.status();
+        return switch (failure.category()) {
+            case API_RATE_LIMIT, API_OVERLOADED -> true;
+            case API_ERROR -> status == 0 && !failure.contextTooLong() || status == 408 || status == 409 || status >= 500;
+            default -> false;
+        };
+    }
+
+    private long delayMs(int attempt, RuntimeException e) {
+        if (e instanceof AnthropicServiceException s && !(s instanceof SseException)) {
+            Optional<Long> after = retryAfterMs(s.headers());
+            if (after.isPresent()) return Math.min(after.get(), Duration.ofMinutes(1).toMillis());
+        }
+        long base = Math.min(maxBackoff.toMillis(), initialBackoff.toMillis() << Math.min(attempt - 1, 20));
+        return (long) (base * (1 - 0.25 * ThreadLocalRandom.current().nextDouble()));
+    }
+
+    static Optional<Long> retryAfterMs(Headers headers) {
+        try {
+            for (String v : headers.values("retry-after-ms")) return Optional.of((long) Double.parseDouble(v.strip()));
+            for (String v : headers.values("retry-after")) {
+                String s = v.strip();
+                if (s.matches("\\d+(\\.\\d+)?")) return Optional.of((long) (Double.parseDouble(s) * 1000));
+                long ms = ZonedDateTime.parse(s, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli()
+                        - System.currentTimeMillis();
+                return Optional.of(Math.max(0, ms));
+            }
+        } catch (RuntimeException ignored) {
+            // an unreadable header falls back to the backoff schedule
+        }
+        return Optional.empty();
+    }
+
+    private static void sleep(long ms, Cancellation cancellation) {
+        CountDownLatch latch = new CountDownLatch(1);
+        try (var reg = cancellation.onCancel(latch::countDown)) {
+            latch.await(ms, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentboxException(ErrorCategory.CANCELED, "interrupted");
+        }
+        if (cancellation.isCanceled()) throw canceled(cancellation);
+    }
+
+    private String redact(String message) {
+        return secret.filter(s -> !s.isEmpty()).map(s -> message.replace(s, "***")).orElse(message);
+    }
+
+    private static AgentboxException canceled(Cancellation c) {
+        return new AgentboxException(ErrorCategory.CANCELED, c.reason().orElse("canceled"));
+    }
+
+    /** The stream ended without {@code message_stop}. */
+    private static final class StreamCut extends RuntimeException {
+        StreamCut() {
+            super("stream cut", null, false, false);
+        }
+    }
+
+    public static final class Builder {
+        private final ModelConfig config;
+        private int maxRetries = 4;
+        private Duration initialBackoff = Duration.ofMillis(500);
+        private Duration maxBackoff = Duration.ofSeconds(8);
+        private Duration timeout = Duration.ofMinutes(10);
+
+        private Builder(ModelConfig config) {
+            this.config = config;
+        }
+
+        /** Retries after the first attempt (default 4). */
+        public Builder maxRetries(int n) { if (n < 0) throw new IllegalArgumentException("maxRetries must be >= 0"); maxRetries = n; return this; }
+        /** First backoff delay, doubled per retry up to {@link #maxBackoff} (jitter takes up to a quarter off). */
+        public Builder initialBackoff(Duration d) { initialBackoff = d; return this; }
+        public Builder maxBackoff(Duration d) { maxBackoff = d; return this; }
+        /** Per-request timeout. */
+        public Builder timeout(Duration d) { timeout = d; return this; }
+
+        public AnthropicModelClient build() {
+            return new AnthropicModelClient(this);
+        }
+    }
+}

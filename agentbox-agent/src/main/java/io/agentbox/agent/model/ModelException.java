@@ -1,0 +1,26 @@
+package io.agentbox.agent.model;
+
+import io.agentbox.AgentboxException;
+import io.agentbox.ErrorCategory;
+
+/** A model call failed for good ({@code api_auth}, {@code api_rate_limit}, {@code api_overloaded}, {@code api_error}). */
+public final class ModelException extends AgentboxException {
+    private final int status;
+    private final boolean contextTooLong;
+
+    public ModelException(ErrorCategory category, int status, String message, boolean contextTooLong) {
+        super(category, message);
+        this.status = status;
+        this.contextTooLong = contextTooLong;
+    }
+
+    /** The HTTP status, or 0 when there was none (connection failure, cut stream). */
+    public int status() {
+        return status;
+    }
+
+    /** The request did not fit the model's context window. */
+    public boolean contextTooLong() {
+        return contextTooLong;
+    }
+}

@@ -1,0 +1,170 @@
+package io.agentbox.agent.permission;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A permission rule in Claude Code's syntax: {@code WebFetch}, {@code Bash(npm run test)},
+ * {@code Bash(git:*)} (prefix), {@code Bash(npm run *)} (wildcard), {@code Edit(src/**)},
+ * {@code Read(./docs/**)}, {@code Read(/etc/**)}, {@code WebFetch(domain:example.com)}.
+ * Path rules of {@code Edit} also cover Write and MultiEdit, those of {@code Read} also Glob, Grep and LS;
+ * relative path patterns are relative to the agent's working directory.
+ */
+public record ToolRule(String toolName, Optional<String> specifier) {
+    private static final Pattern SYNTAX = Pattern.compile("([A-Za-z_][A-Za-z0-9_.-]*)(?:\\((.*)\\))?", Pattern.DOTALL);
+    private static final Set<String> EDIT_TOOLS = Set.of("Edit", "Write", "MultiEdit");
+    private static final Set<String> READ_TOOLS = Set.of("Read", "Glob", "Grep", "LS");
+    /** Splits a shell command into the simple commands it chains. */
+    private static final Pattern SHELL_SEPARATORS = Pattern.compile("&&|\\|\\||[;|&\\n]");
+
+    public static ToolRule parse(String rule) {
+        var m = SYNTAX.matcher(rule.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("invalid tool rule '" + rule + "' (expected Tool or Tool(specifier), e.g. Bash(git:*))");
+        }
+        String spec = m.group(2);
+        if (spec != null && spec.isBlank()) spec = null;
+        return new ToolRule(m.group(1), Optional.ofNullable(spec).map(String::strip));
+    }
+
+    /** Parses a list as given on a command line: comma- or space-separated, parentheses kept whole. */
+    public static List<ToolRule> parseList(String rules) {
+        List<String> parts = new java.util.ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        int depth = 0;
+        for (char c : rules.toCharArray()) {
+            if (c == '(') depth++;
+            if (c == ')') depth = Math.max(0, depth - 1);
+            if (depth == 0 && (c == ',' || Character.isWhitespace(c))) {
+                if (!cur.isEmpty()) parts.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(c);
+            }
+        }
+        if (!cur.isEmpty()) parts.add(cur.toString());
+        return parts.stream().map(ToolRule::parse).toList();
+    }
+
+    /** True for a rule without specifier: it covers every call of the tool. */
+    public boolean coversWholeTool() {
+        return specifier.isEmpty();
+    }
+
+    /**
+     * Whether the rule covers a call.
+     *
+     * @param subject the call's rule subject (command, path or URL), see {@code Tool.ruleSubject}
+     * @param workdir the agent's working directory, against which relative patterns and paths resolve
+     * @param all     for compound shell commands: true = every part must match (allow rules), false = any part (deny rules)
+     */
+    public boolean matches(String tool, Optional<String> subject, String workdir, boolean all) {
+        if (specifier.isEmpty()) return toolName.equals(tool);
+        String spec = specifier.get();
+        if (toolName.equals("Bash") && tool.equals("Bash")) return subject.map(c -> matchesCommand(spec, c, all)).orElse(false);
+        if (toolName.equals("WebFetch") && tool.equals("WebFetch")) return subject.map(u -> matchesUrl(spec, u)).orElse(false);
+        boolean pathTool = toolName.equals(tool)
+                || toolName.equals("Edit") && EDIT_TOOLS.contains(tool)
+                || toolName.equals("Read") && READ_TOOLS.contains(tool);
+        if (!pathTool) return false;
+        return subject.map(p -> globToRegex(absolute(spec, workdir)).matcher(normalize(absolute(p, workdir))).matches()).orElse(false);
+    }
+
+    @Override
+    public String toString() {
+        return specifier.map(s -> toolName + "(" + s + ")").orElse(toolName);
+    }
+
+    private static boolean matchesCommand(String spec, String command, boolean all) {
+        boolean substitution = command.contains("$(") || command.contains("`");
+        List<String> parts = SHELL_SEPARATORS.splitAsStream(command).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        if (parts.isEmpty()) return false;
+        if (all) {
+            // a command substitution could run anything: never pre-approve it by prefix
+            return !substitution && parts.stream().allMatch(p -> matchesSimpleCommand(spec, p));
+        }
+        return matchesSimpleCommand(spec, command.strip()) || parts.stream().anyMatch(p -> matchesSimpleCommand(spec, p));
+    }
+
+    private static boolean matchesSimpleCommand(String spec, String command) {
+        if (spec.endsWith(":*")) {
+            String prefix = spec.substring(0, spec.length() - 2).strip();
+            return command.equals(prefix) || command.startsWith(prefix + " ");
+        }
+        if (spec.contains("*")) {
+            StringBuilder re = new StringBuilder();
+            for (String piece : spec.split("\\*", -1)) {
+                if (!re.isEmpty()) re.append(".*");
+                re.append(Pattern.quote(piece));
+            }
+            return Pattern.compile(re.toString(), Pattern.DOTALL).matcher(command).matches();
+        }
+        return command.equals(spec);
+    }
+
+    private static boolean matchesUrl(String spec, String url) {
+        if (!spec.startsWith("domain:")) return url.equals(spec);
+        String domain = spec.substring("domain:".length()).toLowerCase(Locale.ROOT);
+        try {
+            String host = URI.create(url).getHost();
+            if (host == null) return false;
+            host = host.toLowerCase(Locale.ROOT);
+            return host.equals(domain) || host.endsWith("." + domain);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String absolute(String path, String workdir) {
+        if (path.startsWith("//")) return path.substring(1);
+        if (path.startsWith("/")) return path;
+        String p = path.startsWith("./") ? path.substring(2) : path;
+        return (workdir.endsWith("/") ? workdir : workdir + "/") + p;
+    }
+
+    private static String normalize(String path) {
+        java.util.Deque<String> out = new java.util.ArrayDeque<>();
+        for (String seg : path.split("/")) {
+            if (seg.isEmpty() || seg.equals(".")) continue;
+            if (seg.equals("..")) {
+                out.pollLast();
+            } else {
+                out.addLast(seg);
+            }
+        }
+        return "/" + String.join("/", out);
+    }
+
+    /** gitignore-style: {@code **} spans directories, {@code *} and {@code ?} stay within one; a directory covers what is inside. */
+    private static Pattern globToRegex(String glob) {
+        String g = normalizeKeepingGlobs(glob);
+        // "dir/**" covers the directory itself too (a search of it reads what is inside)
+        if (g.endsWith("/**") && g.length() > 3) g = g.substring(0, g.length() - 3);
+        StringBuilder re = new StringBuilder();
+        for (int i = 0; i < g.length(); i++) {
+            char c = g.charAt(i);
+            if (c == '*' && i + 1 < g.length() && g.charAt(i + 1) == '*') {
+                boolean slashAfter = i + 2 < g.length() && g.charAt(i + 2) == '/';
+                re.append(slashAfter ? "(?:.*/)?" : ".*");
+                i += slashAfter ? 2 : 1;
+            } else if (c == '*') {
+                re.append("[^/]*");
+            } else if (c == '?') {
+                re.append("[^/]");
+            } else {
+                re.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        re.append("(?:/.*)?");
+        return Pattern.compile(re.toString(), Pattern.DOTALL);
+    }
+
+    private static String normalizeKeepingGlobs(String glob) {
+        String n = normalize(glob);
+        return glob.endsWith("/") && !n.equals("/") ? n + "/" : n;
+    }
+}

@@ -1,0 +1,118 @@
+package io.agentbox.sandbox.local;
+
+import io.agentbox.sandbox.NetworkPolicy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The bubblewrap command line of a sandbox, in one place. Each isolation choice says why.
+ *
+ * @param bwrap     the bwrap executable
+ * @param rootfs    the template's root filesystem, or empty for the {@code host} template
+ * @param hostEtc   the generated {@code /etc} of the host template
+ * @param rw        the sandbox's writable tmpfs (workspace, home, tmp, root subdirectories)
+ * @param init      the init binary on the host
+ * @param network   the network policy
+ * @param timeout   the sandbox's lifetime, enforced by init
+ */
+record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw, Path init,
+                        NetworkPolicy network, Duration timeout) {
+
+    static final int SANDBOX_UID = 1000;
+    static final int SANDBOX_GID = 1000;
+    static final String INIT_IN_SANDBOX = "/run/agentbox/init";
+
+    List<String> argv() {
+        List<String> a = new ArrayList<>();
+        a.add(bwrap.toString());
+
+        // Namespaces. pid: sandbox processes see only each other, and when init (PID 1) exits the
+        // kernel kills them all, which is how the deadline and kill take everything down.
+        a.add("--unshare-pid");
+        // ipc: no System V / POSIX shared memory with the host or other sandboxes.
+        a.add("--unshare-ipc");
+        // uts: our own host name, so changing it (not permitted anyway) could not touch the host.
+        a.add("--unshare-uts");
+        a.add("--hostname");
+        a.add("agentbox");
+        // cgroup: /proc/self/cgroup does not reveal the host's cgroup layout.
+        a.add("--unshare-cgroup-try");
+        // net: with network "none" a private namespace holding only loopback, so the host's ports
+        // (127.0.0.1 included) are unreachable; commands of one sandbox still share that loopback.
+        if (!(network instanceof NetworkPolicy.Open)) a.add("--unshare-net");
+        // No user namespace: bubblewrap maps exactly one uid, so as root it would map the sandbox
+        // user to host root. Instead init runs commands as the unprivileged uid 1000 with every
+        // capability dropped, no_new_privs and a seccomp filter (see agentbox-init.c).
+
+        // The supervisor is bwrap's parent: if it dies, the sandbox dies with it (no orphans).
+        a.add("--die-with-parent");
+        // A new session: a sandbox process cannot push keystrokes into a terminal (TIOCSTI).
+        a.add("--new-session");
+        // Our init is PID 1 (no bwrap reaper in between): its exit ends the sandbox.
+        a.add("--as-pid-1");
+        // bwrap drops every capability of root by default; init keeps only what it needs to start
+        // commands as the sandbox user and to do file operations on its behalf. Commands get none.
+        for (String cap : List.of("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_KILL", "CAP_CHOWN",
+                "CAP_FOWNER", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH")) {
+            a.add("--cap-add");
+            a.add(cap);
+        }
+
+        // Filesystem: the template read-only; nothing else of the host.
+        if (rootfs.isPresent()) {
+            a.add("--ro-bind");
+            a.add(rootfs.get().toString());
+            a.add("/");
+        } else {
+            // host template: the host's /usr only, with the usual merged-/usr links
+            a.addAll(List.of("--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+                    "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"));
+            // a generated /etc: our passwd/group/hosts plus an allowlist of public host files
+            a.addAll(List.of("--ro-bind", hostEtc.toString(), "/etc"));
+            // bwrap would create /home with mode 0700 as the parent of a bind; the user must traverse it
+            a.addAll(List.of("--dir", "/home"));
+        }
+        if (network instanceof NetworkPolicy.Open) {
+            a.addAll(List.of("--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"));
+        }
+        // A private /proc for the private pid namespace...
+        a.addAll(List.of("--proc", "/proc"));
+        // ...with the kernel's knobs read-only and its secrets masked, as container runtimes do: the
+        // sandbox's root is the host's uid 0 without capabilities, and some sysctls and proc files
+        // check nothing but file ownership. (The ro binds take the host's /proc/sys, whose entries
+        // resolve against the reader's own namespaces, so the sandbox still sees its own values.)
+        for (String ro : List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/fs", "/proc/irq", "/proc/bus")) {
+            if (java.nio.file.Files.exists(Path.of(ro))) a.addAll(List.of("--ro-bind", ro, ro));
+        }
+        for (String masked : List.of("/proc/kcore", "/proc/keys", "/proc/key-users", "/proc/timer_list", "/proc/sched_debug",
+                "/proc/latency_stats", "/proc/kallsyms", "/proc/kmsg", "/proc/kpagecount", "/proc/kpageflags", "/proc/kpagecgroup")) {
+            if (java.nio.file.Files.exists(Path.of(masked))) a.addAll(List.of("--ro-bind", "/dev/null", masked));
+        }
+        for (String masked : List.of("/proc/acpi", "/proc/scsi", "/proc/asound", "/proc/driver")) {
+            if (java.nio.file.Files.isDirectory(Path.of(masked))) a.addAll(List.of("--tmpfs", masked, "--remount-ro", masked));
+        }
+        // A minimal /dev (null, zero, full, random, urandom, tty, pts): no host devices.
+        a.addAll(List.of("--dev", "/dev"));
+        // The writable part: one size-capped tmpfs per sandbox (the disk quota), bound at four places.
+        a.addAll(List.of("--bind", rw.resolve("workspace").toString(), "/workspace"));
+        a.addAll(List.of("--bind", rw.resolve("home").toString(), "/home/user"));
+        a.addAll(List.of("--bind", rw.resolve("tmp").toString(), "/tmp"));
+        a.addAll(List.of("--bind", rw.resolve("root").toString(), "/root"));
+        // An empty private /run: no host sockets (docker, dbus, systemd) can be reached.
+        a.addAll(List.of("--tmpfs", "/run"));
+        a.addAll(List.of("--ro-bind", init.toString(), INIT_IN_SANDBOX));
+        // The root itself read-only: nothing outside the writable part can be created or changed.
+        a.addAll(List.of("--remount-ro", "/"));
+        a.addAll(List.of("--chdir", "/"));
+
+        a.add(INIT_IN_SANDBOX);
+        a.add("init");
+        a.addAll(List.of("--timeout-ms", String.valueOf(Math.max(1, timeout.toMillis()))));
+        a.addAll(List.of("--uid", String.valueOf(SANDBOX_UID), "--gid", String.valueOf(SANDBOX_GID)));
+        return a;
+    }
+}

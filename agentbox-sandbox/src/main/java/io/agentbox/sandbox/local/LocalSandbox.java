@@ -1,0 +1,92 @@
+package io.agentbox.sandbox.local;
+
+import io.agentbox.sandbox.Commands;
+import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.SandboxException;
+import io.agentbox.sandbox.SandboxInfo;
+import io.agentbox.sandbox.SandboxNotFoundException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/** A handle on one local sandbox. Cheap: every operation opens its own connection to the sandbox's init. */
+final class LocalSandbox implements Sandbox {
+    private final LocalSandboxProvider provider;
+    private final Path dir;
+    private final Path socket;
+    private final String id;
+    private volatile SandboxState state;
+    private final LocalCommands commands;
+    private final LocalFiles files;
+
+    LocalSandbox(LocalSandboxProvider provider, Path dir, SandboxState state, Cgroups cgroups) {
+        this.provider = provider;
+        this.dir = dir;
+        this.socket = dir.resolve("ctl.sock");
+        this.id = state.id();
+        this.state = state;
+        this.commands = new LocalCommands(this, cgroups);
+        this.files = new LocalFiles(this);
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    SandboxState state() {
+        return state;
+    }
+
+    ControlConnection connect() {
+        return ControlConnection.open(socket, id);
+    }
+
+    @Override
+    public SandboxInfo info() {
+        if (!LocalSandboxProvider.isAlive(dir)) throw new SandboxNotFoundException(id);
+        try {
+            state = SandboxState.read(dir.resolve("sandbox.json"));
+        } catch (IOException e) {
+            throw new SandboxNotFoundException(id);
+        }
+        return state.info();
+    }
+
+    @Override
+    public Commands commands() {
+        return commands;
+    }
+
+    @Override
+    public Files files() {
+        return files;
+    }
+
+    @Override
+    public void setTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        try (ControlConnection c = connect()) {
+            c.send('T', new ControlConnection.Fields().add('t', String.valueOf(timeout.toMillis())).bytes());
+            LocalCommands.expect(c.receive(), 'z', id);
+            SandboxState updated = state.withExpiresAt(Instant.now().plus(timeout));
+            updated.write(dir.resolve("sandbox.json"));
+            state = updated;
+        } catch (IOException e) {
+            throw new SandboxException("cannot record the new deadline of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void kill() {
+        provider.kill(dir);
+    }
+
+    @Override
+    public String toString() {
+        return "LocalSandbox[" + id + "]";
+    }
+}

@@ -1,0 +1,368 @@
+package io.agentbox.sandbox.local;
+
+import io.agentbox.sandbox.NetworkPolicy;
+import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.SandboxException;
+import io.agentbox.sandbox.SandboxInfo;
+import io.agentbox.sandbox.SandboxNotFoundException;
+import io.agentbox.sandbox.SandboxProvider;
+import io.agentbox.sandbox.SandboxQuery;
+import io.agentbox.sandbox.SandboxSpec;
+import io.agentbox.sandbox.template.TemplateInfo;
+import io.agentbox.sandbox.template.Templates;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Sandboxes on this machine with bubblewrap. Each sandbox is a directory under
+ * {@code <home>/sandboxes/<id>} holding its control socket, its state and a lock held by its
+ * supervisor for as long as it lives; any process of the machine can address it by id.
+ */
+public final class LocalSandboxProvider implements SandboxProvider {
+    private static final String ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+    private static final int ID_LENGTH = 20;
+    /** A state directory without a live supervisor is only swept once it is this old (it may be starting). */
+    private static final Duration STALE_AFTER = Duration.ofSeconds(30);
+
+    private final SecureRandom random = new SecureRandom();
+    private final Path home;
+    private final Path sandboxes;
+    private final Templates templates;
+    private volatile Runtime runtime;
+
+    /** What creating sandboxes needs from the machine; checked on first use, not at construction. */
+    private record Runtime(Path bwrap, Path init, Cgroups cgroups, Path hostEtc) {}
+
+    public LocalSandboxProvider(Path home) {
+        this.home = home.toAbsolutePath().normalize();
+        this.sandboxes = this.home.resolve("sandboxes");
+        this.templates = new Templates(this.home);
+        int socketPath = sandboxes.toString().length() + 1 + 4 + ID_LENGTH + "/ctl.sock".length();
+        if (socketPath >= 108) {
+            throw new SandboxException("the data directory path is too long for unix sockets (" + this.home
+                    + "); use a shorter AGENTBOX_HOME (at most ~60 characters)");
+        }
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    private Runtime runtime() {
+        Runtime r = runtime;
+        if (r != null) return r;
+        synchronized (this) {
+            if (runtime == null) {
+                if (!"root".equals(System.getProperty("user.name"))) {
+                    throw new SandboxException("local sandboxes need root (for cgroup limits and mounts); run agentbox as root");
+                }
+                Path bwrap = findBwrap().orElseThrow(() -> new SandboxException(
+                        "bubblewrap is not installed: install it with 'apt-get install bubblewrap'"));
+                Cgroups cgroups = Cgroups.detect(Path.of("/sys/fs/cgroup")).orElseThrow(() -> new SandboxException(
+                        "no usable cgroup hierarchy with memory, pids and cpu controllers under /sys/fs/cgroup"));
+                try {
+                    Files.createDirectories(sandboxes);
+                    runtime = new Runtime(bwrap, NativeInit.ensure(home), cgroups, HostEtc.ensure(home));
+                } catch (IOException e) {
+                    throw new SandboxException("cannot prepare " + home + ": " + e.getMessage(), e);
+                }
+                sweep();
+            }
+            return runtime;
+        }
+    }
+
+    private static Optional<Path> findBwrap() {
+        String path = Optional.ofNullable(System.getenv("PATH")).orElse("") + ":/usr/bin:/usr/local/bin:/bin";
+        return Stream.of(path.split(":")).filter(s -> !s.isEmpty()).map(d -> Path.of(d, "bwrap"))
+                .filter(Files::isExecutable).findFirst();
+    }
+
+    @Override
+    public Sandbox create(SandboxSpec spec) {
+        if (spec.network() instanceof NetworkPolicy.Allow) {
+            throw new SandboxException("network allowlists are not supported by local sandboxes yet; use none or open");
+        }
+        TemplateInfo template = templates.resolve(spec.template()).orElseThrow(() -> new SandboxException(
+                "unknown template '" + spec.template() + "' (build it with 'agentbox template build FILE.toml'; 'host' is built in)"));
+        Runtime rt = runtime();
+        String id = newId();
+        Path dir = sandboxes.resolve(id);
+        Instant now = Instant.now();
+        SandboxState state = new SandboxState(id, spec.template(), now, now.plus(spec.timeout()), spec.metadata(),
+                spec.env(), template.env(), spec.resources(), spec.network().name(), spec.workdir());
+        BwrapCommandLine bwrap = new BwrapCommandLine(rt.bwrap(), template.rootfs(), rt.hostEtc(), dir.resolve("rw"),
+                rt.init(), spec.network(), spec.timeout());
+
+        List<String> cmd = new ArrayList<>(List.of(rt.init().toString(), "launch", "--state", dir.toString(),
+                "--rw-size", String.valueOf(spec.resources().diskMb() << 20),
+                "--uid", String.valueOf(BwrapCommandLine.SANDBOX_UID), "--gid", String.valueOf(BwrapCommandLine.SANDBOX_GID)));
+        for (Path cg : rt.cgroups().dirs(id)) cmd.addAll(List.of("--cgroup", cg.toString()));
+        for (Cgroups.Setting s : rt.cgroups().settings(id, spec.resources())) cmd.addAll(List.of("--cgset", s.arg()));
+        cmd.add("--");
+        cmd.addAll(bwrap.argv());
+        launch(cmd, state.toJson());
+
+        LocalSandbox sandbox = new LocalSandbox(this, dir, state, rt.cgroups());
+        try {
+            // the writable home hides the template's; start it with the template's files (dotfiles, config)
+            Optional<Path> skeleton = template.rootfs().map(r -> r.resolve("home/user")).filter(LocalSandboxProvider::hasEntries);
+            if (skeleton.isPresent()) sandbox.files().copyIn(skeleton.get(), "/home/user");
+            if (!spec.workdir().equals(SandboxSpec.DEFAULT_WORKDIR)) sandbox.files().mkdir(spec.workdir());
+        } catch (RuntimeException e) {
+            sandbox.kill();
+            throw new SandboxException("cannot prepare sandbox " + id + ": " + e.getMessage(), e);
+        }
+        return sandbox;
+    }
+
+    private static boolean hasEntries(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void launch(List<String> cmd, byte[] stateJson) {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        // nothing of this process's environment may reach the sandbox (bwrap's PID 1 would keep it)
+        pb.environment().clear();
+        try {
+            Process p = pb.start();
+            try (var in = p.getOutputStream()) {
+                in.write(stateJson);
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new SandboxException("sandbox launch timed out");
+            }
+            if (p.exitValue() != 0 || !out.startsWith("ok")) {
+                throw new SandboxException("cannot create sandbox: " + (err.isEmpty() ? "launcher exited with " + p.exitValue() : err.lines().findFirst().orElse(err)));
+            }
+        } catch (IOException e) {
+            throw new SandboxException("cannot start the sandbox launcher: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException("interrupted while creating a sandbox", e);
+        }
+    }
+
+    private String newId() {
+        StringBuilder sb = new StringBuilder("sbx_");
+        for (int i = 0; i < ID_LENGTH; i++) sb.append(ID_ALPHABET.charAt(random.nextInt(ID_ALPHABET.length())));
+        return sb.toString();
+    }
+
+    @Override
+    public Sandbox connect(String id) {
+        Runtime rt = runtime();
+        Path dir = dirOf(id).orElseThrow(() -> new SandboxNotFoundException(id));
+        if (!isAlive(dir)) throw new SandboxNotFoundException(id);
+        try {
+            return new LocalSandbox(this, dir, SandboxState.read(dir.resolve("sandbox.json")), rt.cgroups());
+        } catch (IOException e) {
+            throw new SandboxNotFoundException(id);
+        }
+    }
+
+    @Override
+    public List<SandboxInfo> list(SandboxQuery query) {
+        runtime();
+        List<SandboxInfo> result = new ArrayList<>();
+        for (Path dir : stateDirs()) {
+            if (!isAlive(dir)) {
+                reapIfStale(dir);
+                continue;
+            }
+            try {
+                SandboxInfo info = SandboxState.read(dir.resolve("sandbox.json")).info();
+                if (query.matches(info)) result.add(info);
+            } catch (IOException e) {
+                // still starting, or ended between the two reads
+            }
+        }
+        result.sort(Comparator.comparing(SandboxInfo::createdAt).thenComparing(SandboxInfo::id));
+        return result;
+    }
+
+    @Override
+    public boolean kill(String id) {
+        runtime();
+        Optional<Path> dir = dirOf(id);
+        return dir.isPresent() && kill(dir.get());
+    }
+
+    /** Ends the sandbox and returns once its supervisor has removed every trace of it. */
+    boolean kill(Path dir) {
+        Path lockFile = dir.resolve("lock");
+        try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            if (tryLock(lock)) {
+                reap(dir); // it was already dead; finish what its supervisor could not
+                return false;
+            }
+            try (ControlConnection c = ControlConnection.open(dir.resolve("ctl.sock"), dir.getFileName().toString())) {
+                c.send('Q');
+            } catch (RuntimeException e) {
+                // init is gone already; its supervisor is cleaning up
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long pause = 200_000;
+            while (System.nanoTime() < deadline) {
+                if (tryLock(lock)) return true;
+                java.util.concurrent.locks.LockSupport.parkNanos(pause);
+                pause = Math.min(pause * 2, 10_000_000);
+            }
+            killSupervisor(dir);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false; // removed by its supervisor meanwhile
+        } catch (IOException e) {
+            throw new SandboxException("cannot kill sandbox " + dir.getFileName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean tryLock(FileChannel ch) throws IOException {
+        try {
+            FileLock l = ch.tryLock();
+            if (l == null) return false;
+            l.release();
+            return true;
+        } catch (OverlappingFileLockException e) {
+            return false; // another thread of this JVM is waiting on the same sandbox
+        }
+    }
+
+    private void killSupervisor(Path dir) {
+        try {
+            long pid = Long.parseLong(Files.readString(dir.resolve("pid")).trim());
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        } catch (IOException | NumberFormatException e) {
+            // nothing more we can do; the next sweep cleans up
+        }
+        reap(dir);
+    }
+
+    Optional<Path> dirOf(String id) {
+        if (id == null || !id.matches("sbx_[a-z0-9]{8,64}")) return Optional.empty();
+        Path dir = sandboxes.resolve(id);
+        return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+    }
+
+    /** A sandbox is alive exactly while its supervisor holds the lock. */
+    static boolean isAlive(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.WRITE)) {
+            return !tryLock(ch);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private List<Path> stateDirs() {
+        try (Stream<Path> s = Files.list(sandboxes)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("sbx_")).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Cleans up after sandboxes whose supervisor died (a crash, a reboot). */
+    private void sweep() {
+        for (Path dir : stateDirs()) {
+            if (!isAlive(dir)) reapIfStale(dir);
+        }
+    }
+
+    private void reapIfStale(Path dir) {
+        try {
+            Instant modified = Files.getLastModifiedTime(dir).toInstant();
+            if (modified.plus(STALE_AFTER).isBefore(Instant.now())) reap(dir);
+        } catch (IOException e) {
+            // gone already
+        }
+    }
+
+    /** Removes what a dead sandbox left: its processes and cgroups, its tmpfs, its directory. */
+    private void reap(Path dir) {
+        String id = dir.getFileName().toString();
+        Cgroups cg = runtime == null ? null : runtime.cgroups();
+        if (cg != null) {
+            for (Path d : cg.dirs(id).reversed()) {
+                killAll(d.resolve("cgroup.procs"));
+                try {
+                    Files.deleteIfExists(d);
+                } catch (IOException e) {
+                    // still busy; the next sweep retries
+                }
+            }
+        }
+        Path rw = dir.resolve("rw");
+        if (isMountPoint(rw)) {
+            try {
+                new ProcessBuilder("umount", "--lazy", rw.toString()).redirectErrorStream(true).start().waitFor(5, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (isMountPoint(rw)) return; // never delete through a live mount
+        try {
+            HostEtc.deleteTree(dir);
+        } catch (IOException e) {
+            // the next sweep retries
+        }
+    }
+
+    private static void killAll(Path procs) {
+        try {
+            for (String line : Files.readAllLines(procs)) {
+                if (!line.isBlank()) ProcessHandle.of(Long.parseLong(line.trim())).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // the cgroup is gone or empty
+        }
+    }
+
+    private static boolean isMountPoint(Path p) {
+        try {
+            String target = " " + p.toString().replace(" ", "\\040") + " ";
+            return Files.readAllLines(Path.of("/proc/self/mounts")).stream().anyMatch(l -> l.contains(target));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Environment every command starts from; the template's, the spec's and the command's own go on top. */
+    static Map<String, String> baseEnv(boolean root) {
+        return Map.of(
+                "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME", root ? "/root" : "/home/user",
+                "USER", root ? "root" : "user",
+                "LOGNAME", root ? "root" : "user",
+                "SHELL", "/bin/bash",
+                "LANG", "C.UTF-8",
+                "TMPDIR", "/tmp");
+    }
+}

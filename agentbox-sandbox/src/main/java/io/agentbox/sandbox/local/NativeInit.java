@@ -1,0 +1,50 @@
+package io.agentbox.sandbox.local;
+
+import io.agentbox.sandbox.SandboxException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** The native init shipped in this jar, extracted once per version into {@code <home>/bin}. */
+final class NativeInit {
+    private static final String RESOURCE = "native/agentbox-init";
+
+    private NativeInit() {}
+
+    static Path ensure(Path home) {
+        byte[] binary;
+        try (InputStream in = NativeInit.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) throw new SandboxException("the sandbox init is missing from this build (was it compiled? see agentbox-sandbox/src/main/native)");
+            binary = in.readAllBytes();
+        } catch (IOException e) {
+            throw new SandboxException("cannot read the sandbox init: " + e.getMessage(), e);
+        }
+        Path target = home.resolve("bin").resolve("agentbox-init-" + sha256(binary).substring(0, 16));
+        if (Files.isExecutable(target)) return target;
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = Files.createTempFile(target.getParent(), ".init-", ".tmp");
+            Files.write(tmp, binary);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return target;
+        } catch (IOException e) {
+            throw new SandboxException("cannot install the sandbox init into " + target.getParent() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package io.agentbox.sandbox;
+
+import io.agentbox.sandbox.SandboxFileException.Reason;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Tries to break every isolation promise of DESIGN.md's security model. Each test attacks from
+ * inside a sandbox, as the sandbox user and (where it matters) as the sandbox's root, and must fail
+ * safely every time.
+ */
+class IsolationTest {
+    @RegisterExtension
+    static TestSandboxes sandboxes = new TestSandboxes();
+
+    static final String SECRET = "host-secret-" + UUID.randomUUID();
+    static Path rootSecret;
+    static Path homeSecret;
+
+    @BeforeAll
+    static void plantHostSecrets() throws IOException {
+        rootSecret = Files.writeString(Path.of("/root", ".agentbox-isolation-" + UUID.randomUUID()), SECRET);
+        Files.createDirectories(Path.of("/home"));
+        homeSecret = Files.writeString(Path.of("/home", ".agentbox-isolation-" + UUID.randomUUID()), SECRET);
+    }
+
+    @AfterAll
+    static void removeHostSecrets() throws IOException {
+        Files.deleteIfExists(rootSecret);
+        Files.deleteIfExists(homeSecret);
+    }
+
+    private static CommandResult sh(Sandbox s, String script, boolean root) {
+        Command.Builder b = Command.shellBuilder(script);
+        if (root) b.asRoot();
+        return s.commands().run(b.build());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void hostFilesCannotBeRead(boolean root) {
+        Sandbox s = sandboxes.create();
+        String attempts = String.join("; ",
+                "cat " + rootSecret, "cat " + homeSecret, "cat /etc/shadow", "cat /proc/1/root" + rootSecret,
+                "cat /proc/self/root" + rootSecret, "ls -a /root /home", "grep -rs " + SECRET + " /etc /usr/local /opt /srv /var 2>/dev/null",
+                "find / -xdev -name '.agentbox-isolation-*' 2>/dev/null");
+        CommandResult r = sh(s, attempts, root);
+        assertThat(r.stdout() + r.stderr()).doesNotContain(SECRET);
+        assertThat(sh(s, "find / -xdev -name '.agentbox-isolation-*' 2>/dev/null", root).stdout()).isEmpty();
+        assertThat(sh(s, "ls /home", root).stdout()).isEqualTo("user\n");
+        assertThat(sh(s, "test -e /etc/shadow || echo absent", root).stdout()).isEqualTo("absent\n");
+    }
+
+    @Test
+    void hostProcessesAreInvisible() {
+        Sandbox s = sandboxes.create();
+        CommandResult ps = sh(s, "ps -eo pid,comm --no-headers", true);
+        assertThat(ps.stdout()).doesNotContain("java", "bwrap", "systemd", "sshd", "agentbox-init launch");
+        assertThat(ps.stdout().lines().map(l -> l.trim().split("\\s+")[1])).isSubsetOf("init", "ps", "bash");
+        assertThat(sh(s, "kill -9 " + ProcessHandle.current().pid() + " 2>&1; echo rc=$?", true).stdout()).contains("rc=1");
+        assertThat(ProcessHandle.current().isAlive()).isTrue();
+    }
+
+    @Test
+    void theOrchestratorsEnvironmentDoesNotLeakIn() {
+        Sandbox s = sandboxes.create(SandboxSpec.builder().env("GIVEN", "yes").build());
+        String hostPath = System.getenv("PATH");
+        CommandResult env = sh(s, "env; cat /proc/1/environ 2>&1; tr '\\0' '\\n' < /proc/1/environ 2>&1", true);
+        assertThat(env.stdout()).contains("GIVEN=yes");
+        for (var e : System.getenv().entrySet()) {
+            boolean ours = env.stdout().lines().anyMatch(l -> l.equals(e.getKey() + "=" + e.getValue()))
+                    && java.util.Set.of("SHELL", "HOME", "LANG", "USER", "LOGNAME", "TMPDIR", "PWD", "SHLVL", "_").contains(e.getKey());
+            if (!ours && e.getValue().length() >= 3) {
+                assertThat(env.stdout()).as("host variable %s", e.getKey()).doesNotContain(e.getKey() + "=" + e.getValue());
+            }
+        }
+        assertThat(env.stdout()).doesNotContain("JAVA_HOME", "MAVEN", "SSH_AUTH_SOCK");
+        if (hostPath != null) assertThat(env.stdout()).doesNotContain("PATH=" + hostPath + "\n");
+        // init's own environment is empty, and its memory is out of reach even for the sandbox's root
+        assertThat(sh(s, "wc -c < /proc/1/environ", true).stdout().trim()).isIn("", "0");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/usr/evil", "/etc/evil", "/evil", "/opt/evil", "/bin/evil", "/run/agentbox/init"})
+    void theTemplateIsReadOnlyEvenForRoot(String path) {
+        Sandbox s = sandboxes.create();
+        CommandResult r = sh(s, "echo x > " + path + " 2>&1 || mkdir -p " + path + "/d 2>&1", true);
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(sh(s, "test -e " + path + "/d && echo exists", true).stdout()).isEmpty();
+    }
+
+    @Test
+    void hostLoopbackIsUnreachableWithNetworkNoneAndReachableWithOpen() throws IOException {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int port = server.getLocalPort();
+            String probe = "python3 -c \"import socket;s=socket.create_connection(('127.0.0.1'," + port + "),timeout=2);print('connected')\" 2>&1";
+            CommandResult none = sh(sandboxes.create(), probe, false);
+            assertThat(none.stdout()).doesNotContain("connected").containsAnyOf("refused", "unreachable");
+            CommandResult open = sh(sandboxes.create(SandboxSpec.builder().network(NetworkPolicy.open()).build()), probe, false);
+            assertThat(open.stdout()).contains("connected");
+        }
+        CommandResult ifaces = sh(sandboxes.create(), "cat /proc/net/dev | tail -n +3 | cut -d: -f1", false);
+        assertThat(ifaces.stdout().trim()).isEqualTo("lo");
+    }
+
+    @Test
+    void anotherSandboxsFilesAndProcessesAreOutOfReach() {
+        Sandbox a = sandboxes.create();
+        Sandbox b = sandboxes.create();
+        a.files().write("/workspace/a-secret", SECRET);
+        a.files().write("/tmp/a-tmp", SECRET);
+        CommandHandle sleeper = a.commands().start(Command.of("sleep", "777"));
+        a.commands().start(Command.of("python3", "-c",
+                "import socket,time;s=socket.socket(socket.AF_UNIX);s.bind('\\0abx-a');s.listen();time.sleep(600)"));
+
+        CommandResult look = sh(b, "ls -a /workspace /tmp; grep -rs " + SECRET + " /workspace /tmp /home /root /run 2>/dev/null; pgrep -a sleep; kill -9 "
+                + sleeper.pid() + " 2>&1", true);
+        assertThat(look.stdout()).doesNotContain(SECRET, "a-secret", "a-tmp", "777");
+        CommandResult sock = sh(b, "python3 -c \"import socket;s=socket.socket(socket.AF_UNIX);s.connect('\\0abx-a');print('connected')\" 2>&1", false);
+        assertThat(sock.stdout()).doesNotContain("connected");
+        assertThat(a.commands().list()).filteredOn(p -> p.pid() == sleeper.pid()).first()
+                .satisfies(p -> assertThat(p.running()).isTrue());
+    }
+
+    @Test
+    void fileApiRefusesDotDotAndNeverFollowsLinksOutOfTheSandbox() {
+        Sandbox s = sandboxes.create();
+        for (String p : new String[] {"../etc/passwd", "/workspace/../../etc/shadow", "a/../../b", ".."}) {
+            assertThatThrownBy(() -> s.files().read(p)).as(p).isInstanceOf(SandboxFileException.class)
+                    .satisfies(e -> assertThat(((SandboxFileException) e).reason()).isEqualTo(Reason.REFUSED));
+            assertThatThrownBy(() -> s.files().write(p, "x")).as(p).isInstanceOf(SandboxFileException.class);
+        }
+        // links planted inside the sandbox resolve inside it: the host's files are not there
+        s.commands().run(Command.shell("ln -s " + rootSecret + " to-host; ln -s /etc/shadow to-shadow; ln -s /proc/1/root" + rootSecret
+                + " via-proc; ln -s /proc/self/root/etc/passwd via-self"));
+        assertThatThrownBy(() -> s.files().read("to-host")).isInstanceOf(SandboxFileException.class);
+        assertThatThrownBy(() -> s.files().read("to-shadow")).isInstanceOf(SandboxFileException.class);
+        assertThatThrownBy(() -> s.files().read("via-proc")).isInstanceOf(SandboxFileException.class)
+                .satisfies(e -> assertThat(((SandboxFileException) e).reason()).isEqualTo(Reason.REFUSED));
+        assertThatThrownBy(() -> s.files().read("via-self")).isInstanceOf(SandboxFileException.class)
+                .satisfies(e -> assertThat(((SandboxFileException) e).reason()).isEqualTo(Reason.REFUSED));
+        assertThatThrownBy(() -> s.files().write("via-self", "x")).isInstanceOf(SandboxFileException.class);
+        assertThatThrownBy(() -> s.files().read("/proc/1/root" + rootSecret)).isInstanceOf(SandboxFileException.class);
+        assertThat(Files.exists(rootSecret)).isTrue();
+    }
+
+    @Test
+    void copyInDoesNotFollowHostLinksAndCopyOutDoesNotWriteThroughThem(@TempDir Path host) throws IOException {
+        Sandbox s = sandboxes.create();
+        Path src = Files.createDirectories(host.resolve("src"));
+        Files.createSymbolicLink(src.resolve("link-to-secret"), rootSecret);
+        Files.writeString(src.resolve("plain.txt"), "plain");
+        s.files().copyIn(src, "/workspace/in");
+        assertThat(s.files().stat("in/link-to-secret").type()).isEqualTo(FileInfo.Type.SYMLINK);
+        assertThat(sh(s, "cat in/link-to-secret 2>&1", true).stdout()).doesNotContain(SECRET);
+
+        // the sandbox offers a link to a host path and a file named like a host link we planted
+        s.commands().run(Command.shell("mkdir out && ln -s /etc/passwd out/passwd-link && echo pwned > out/victim"));
+        Path dst = Files.createDirectories(host.resolve("dst"));
+        Path victimTarget = Files.writeString(host.resolve("victim-target"), "untouched");
+        Files.createSymbolicLink(dst.resolve("victim"), victimTarget);
+        try {
+            s.files().copyOut("/workspace/out", dst);
+        } catch (SandboxException expected) {
+            // refusing to write through the planted link is fine; writing through it is not
+        }
+        assertThat(victimTarget).hasContent("untouched");
+        assertThat(dst.resolve("passwd-link")).doesNotExist();
+    }
+
+    @Test
+    void mountSysctlDmesgNamespacesAndKeyringsAreDenied() {
+        Sandbox s = sandboxes.create();
+        String script = String.join("\n",
+                "mount -t tmpfs none /tmp 2>/dev/null && echo MOUNTED",
+                "echo 1 > /proc/sys/kernel/sysrq 2>/dev/null && echo SYSCTL",
+                "sysctl -w kernel.domainname=pwned >/dev/null 2>&1 && echo SYSCTL2",
+                "hostname pwned 2>/dev/null && echo HOSTNAME",
+                "dmesg >/dev/null 2>&1 && echo DMESG",
+                "unshare -U true 2>/dev/null && echo USERNS",
+                "unshare -m true 2>/dev/null && echo MOUNTNS",
+                "nsenter -t 1 -m true 2>/dev/null && echo NSENTER",
+                "python3 -c 'import ctypes;l=ctypes.CDLL(None);exit(0 if l.syscall(250,b\"user\",b\"x\",b\"y\",2,-4)>=0 else 1)' 2>/dev/null && echo KEYRING",
+                "chroot / true 2>/dev/null && echo CHROOT",
+                "echo done");
+        for (boolean root : new boolean[] {false, true}) {
+            CommandResult r = sh(s, script, root);
+            assertThat(r.stdout()).as(root ? "as root" : "as user").isEqualTo("done\n");
+        }
+        CommandResult status = sh(s, "grep -E '^(CapEff|CapPrm|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status", true);
+        assertThat(status.stdout()).contains("CapEff:\t0000000000000000", "CapPrm:\t0000000000000000",
+                "CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000", "NoNewPrivs:\t1", "Seccomp:\t2");
+        assertThat(Files.exists(Path.of("/proc/sys/kernel/domainname"))).isTrue();
+        assertThat(sh(s, "cat /proc/sys/kernel/domainname", false).stdout()).doesNotContain("pwned");
+    }
+
+    @Test
+    void noHostDevicesSocketsOrRun() {
+        Sandbox s = sandboxes.create();
+        assertThat(sh(s, "ls /dev", true).stdout().lines().toList())
+                .doesNotContain("sda", "vda", "mem", "kmem", "kmsg", "port", "loop0", "fuse", "net", "kvm")
+                .contains("null", "zero", "urandom");
+        assertThat(sh(s, "ls -A /run", true).stdout().trim()).isEqualTo("agentbox");
+        assertThat(sh(s, "find / -xdev -type s 2>/dev/null | head", true).stdout()).isEmpty();
+        assertThat(sh(s, "ls -A /sys 2>/dev/null", true).stdout()).isEmpty();
+    }
+
+    @Test
+    void setuidProgramsGrantNothing() {
+        Sandbox s = sandboxes.create();
+        // the sandbox's root plants a setuid-root shell where the user can run it
+        assertThat(sh(s, "cp /bin/bash /tmp/rootsh && chmod 4755 /tmp/rootsh && stat -c '%u %a' /tmp/rootsh", true).stdout()).isEqualTo("0 4755\n");
+        CommandResult r = sh(s, "/tmp/rootsh -p -c 'id -u' 2>&1", false);
+        assertThat(r.stdout().trim()).isEqualTo("1000");
+    }
+}
