@@ -2,6 +2,7 @@ package io.agentbox.server;
 
 import io.agentbox.ErrorCategory;
 import io.agentbox.sandbox.SandboxProvider;
+import io.agentbox.sandbox.Sandboxes;
 import io.agentbox.server.auth.ApiKeys;
 import io.agentbox.server.auth.Authenticator;
 import io.agentbox.server.auth.RateLimiter;
@@ -65,7 +66,7 @@ public final class AgentboxServer implements AutoCloseable {
     public static final String VERSION = "0.1.0";
 
     private final ServerConfig config;
-    private final Optional<SandboxProvider> provider;
+    private final SandboxProvider provider;
     private final RunExecutor executor;
     private final Clock clock;
     private final PrintStream console;
@@ -83,7 +84,7 @@ public final class AgentboxServer implements AutoCloseable {
 
     private AgentboxServer(Builder b) {
         this.config = b.config;
-        this.provider = Optional.ofNullable(b.provider);
+        this.provider = b.provider != null ? b.provider : Sandboxes.local(b.config.dataDir());
         this.executor = b.executor != null ? b.executor : run -> run.fail(ErrorCategory.INTERNAL, "this server has no agent runtime");
         this.clock = b.clock;
         this.console = b.console;
@@ -262,6 +263,7 @@ public final class AgentboxServer implements AutoCloseable {
             this.config = config;
         }
 
+        /** Where sandboxes run; default: local bubblewrap sandboxes with state in the data dir. */
         public Builder sandboxProvider(SandboxProvider provider) { this.provider = provider; return this; }
 
         /** How runs are carried out; the default runs the agent runtime in a sandbox. */

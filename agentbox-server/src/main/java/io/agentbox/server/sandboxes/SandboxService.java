@@ -4,7 +4,6 @@ import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.sandbox.SandboxSpec;
-import io.agentbox.server.http.ApiException;
 import io.agentbox.server.model.SandboxRecord;
 import io.agentbox.server.store.SandboxStore;
 import org.slf4j.Logger;
@@ -25,12 +24,12 @@ public final class SandboxService {
     public static final String META_NODE = "agentbox.node";
     private static final Logger LOG = LoggerFactory.getLogger(SandboxService.class);
 
-    private final Optional<SandboxProvider> provider;
+    private final SandboxProvider provider;
     private final SandboxStore store;
     private final Clock clock;
     private final String nodeId;
 
-    public SandboxService(Optional<SandboxProvider> provider, SandboxStore store, Clock clock, String nodeId) {
+    public SandboxService(SandboxProvider provider, SandboxStore store, Clock clock, String nodeId) {
         this.provider = provider;
         this.store = store;
         this.clock = clock;
@@ -38,7 +37,7 @@ public final class SandboxService {
     }
 
     public SandboxProvider provider() {
-        return provider.orElseThrow(() -> ApiException.unavailable("no sandbox provider is configured on this server"));
+        return provider;
     }
 
     /**
@@ -63,33 +62,28 @@ public final class SandboxService {
 
     /** Kills a sandbox and records why; quiet when it is already gone. */
     public void kill(String sandboxId, String reason) {
-        provider.ifPresent(p -> {
-            try {
-                p.kill(sandboxId);
-            } catch (RuntimeException e) {
-                LOG.warn("could not kill sandbox {}: {}", sandboxId, e.getMessage());
-            }
-        });
+        try {
+            provider.kill(sandboxId);
+        } catch (RuntimeException e) {
+            LOG.warn("could not kill sandbox {}: {}", sandboxId, e.getMessage());
+        }
         store.markEnded(sandboxId, reason, clock.instant());
     }
 
     /** Kills every sandbox labelled as serving {@code ownerId}, including any the database never recorded. */
     public void killOwnedBy(String ownerId, Optional<String> knownSandboxId, String reason) {
         knownSandboxId.ifPresent(id -> kill(id, reason));
-        provider.ifPresent(p -> {
-            try {
-                p.list(SandboxQuery.metadata(Map.of(META_OWNER, ownerId))).forEach(info -> kill(info.id(), reason));
-            } catch (RuntimeException e) {
-                LOG.warn("could not list sandboxes of {}: {}", ownerId, e.getMessage());
-            }
-        });
+        try {
+            provider.list(SandboxQuery.metadata(Map.of(META_OWNER, ownerId))).forEach(info -> kill(info.id(), reason));
+        } catch (RuntimeException e) {
+            LOG.warn("could not list sandboxes of {}: {}", ownerId, e.getMessage());
+        }
     }
 
     /** Live sandboxes of this server as the provider sees them. */
     public int aliveCount() {
-        if (provider.isEmpty()) return 0;
         try {
-            return provider.get().list(SandboxQuery.metadata(Map.of(META_NODE, nodeId))).size();
+            return provider.list(SandboxQuery.metadata(Map.of(META_NODE, nodeId))).size();
         } catch (RuntimeException e) {
             return 0;
         }
