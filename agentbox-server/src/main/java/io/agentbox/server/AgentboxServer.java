@@ -1,6 +1,9 @@
 package io.agentbox.server;
 
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.cost.Pricing;
+import io.agentbox.agent.model.AnthropicModelClient;
+import io.agentbox.agent.model.ModelConfig;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.Sandboxes;
 import io.agentbox.server.auth.ApiKeys;
@@ -15,6 +18,8 @@ import io.agentbox.server.http.OpenApi;
 import io.agentbox.server.http.OpsRoutes;
 import io.agentbox.server.http.RunRoutes;
 import io.agentbox.server.http.SandboxRoutes;
+import io.agentbox.server.http.SessionRoutes;
+import io.agentbox.server.http.WebSocketRoutes;
 import io.agentbox.server.http.WorkspaceRoutes;
 import io.agentbox.server.log.Redactor;
 import io.agentbox.server.log.ServerLogging;
@@ -22,9 +27,12 @@ import io.agentbox.server.metrics.Metrics;
 import io.agentbox.server.model.ApiKey;
 import io.agentbox.server.model.Run;
 import io.agentbox.server.model.RunStatus;
+import io.agentbox.server.runs.AgentExecutor;
+import io.agentbox.server.runs.ArtifactCapture;
 import io.agentbox.server.runs.ArtifactService;
 import io.agentbox.server.runs.Budgets;
 import io.agentbox.server.runs.EventBus;
+import io.agentbox.server.runs.Permissions;
 import io.agentbox.server.runs.Reaper;
 import io.agentbox.server.runs.RunExecutor;
 import io.agentbox.server.runs.RunService;
@@ -32,11 +40,13 @@ import io.agentbox.server.runs.RunStateMachine;
 import io.agentbox.server.runs.Scheduler;
 import io.agentbox.server.sandboxes.RawSandboxes;
 import io.agentbox.server.sandboxes.SandboxService;
+import io.agentbox.server.sessions.SessionService;
 import io.agentbox.server.store.Database;
 import io.agentbox.server.store.JdbiArtifactStore;
 import io.agentbox.server.store.JdbiEventStore;
 import io.agentbox.server.store.JdbiRunStore;
 import io.agentbox.server.store.JdbiSandboxStore;
+import io.agentbox.server.store.JdbiSessionStore;
 import io.agentbox.server.store.JdbiTenancyStore;
 import io.agentbox.server.store.TenancyStore;
 import org.slf4j.Logger;
@@ -44,6 +54,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +79,7 @@ public final class AgentboxServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final SandboxProvider provider;
-    private final RunExecutor executor;
+    private final Optional<RunExecutor> customExecutor;
     private final Clock clock;
     private final PrintStream console;
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -78,6 +90,7 @@ public final class AgentboxServer implements AutoCloseable {
     private Scheduler scheduler;
     private Reaper reaper;
     private RunService runService;
+    private Optional<AnthropicModelClient> modelClient = Optional.empty();
     private Optional<String> initialOwnerKey = Optional.empty();
     private String defaultWorkspaceId;
     private boolean running;
@@ -85,7 +98,7 @@ public final class AgentboxServer implements AutoCloseable {
     private AgentboxServer(Builder b) {
         this.config = b.config;
         this.provider = b.provider != null ? b.provider : Sandboxes.local(b.config.dataDir());
-        this.executor = b.executor != null ? b.executor : run -> run.fail(ErrorCategory.INTERNAL, "this server has no agent runtime");
+        this.customExecutor = Optional.ofNullable(b.executor);
         this.clock = b.clock;
         this.console = b.console;
     }
@@ -120,6 +133,7 @@ public final class AgentboxServer implements AutoCloseable {
         JdbiRunStore runs = new JdbiRunStore(db, events);
         JdbiSandboxStore sandboxStore = new JdbiSandboxStore(db);
         JdbiArtifactStore artifactStore = new JdbiArtifactStore(db);
+        JdbiSessionStore sessionStore = new JdbiSessionStore(db);
 
         TenancyStore.DefaultTenant tenant = tenancy.ensureDefaultTenant(clock.instant());
         defaultWorkspaceId = tenant.workspaceId();
@@ -133,8 +147,28 @@ public final class AgentboxServer implements AutoCloseable {
             if (status.terminal()) metrics.runFinished(status);
         });
         Budgets budgets = new Budgets(runs, config.dailyBudgetUsd(), clock);
+        Permissions permissions = new Permissions(config.permissionTimeout());
+        ArtifactCapture capture = new ArtifactCapture(artifactStore, new ArtifactCapture.Limits(
+                config.artifactMaxFileBytes(), config.artifactMaxFiles(), config.artifactMaxRunBytes()), clock);
+        Optional<String> unavailable = Optional.empty();
+        RunExecutor executor;
+        if (customExecutor.isPresent()) {
+            executor = customExecutor.get();
+        } else if (config.anthropicApiKey().isEmpty()) {
+            String why = "this server has no model API key: start it with ANTHROPIC_API_KEY set";
+            unavailable = Optional.of(why);
+            executor = run -> run.fail(ErrorCategory.INTERNAL, why);
+        } else {
+            AnthropicModelClient client = AnthropicModelClient.builder(new ModelConfig(config.anthropicApiKey(), Optional.empty(),
+                    config.anthropicBaseUrl(), config.model().orElse(ModelConfig.DEFAULT_MODEL))).build();
+            modelClient = Optional.of(client);
+            executor = new AgentExecutor(config, client, pricing(), sandboxes, sessionStore, tenancy, budgets, capture,
+                    permissions, metrics, clock);
+        }
         scheduler = new Scheduler(config, runs, events, tenancy, stateMachine, bus, budgets, sandboxes, executor, clock);
-        runService = new RunService(config, runs, tenancy, stateMachine, scheduler, budgets, sandboxes, clock);
+        runService = new RunService(config, runs, tenancy, stateMachine, scheduler, budgets, sandboxes, sessionStore,
+                permissions, unavailable, clock);
+        SessionService sessionService = new SessionService(config, sessionStore, runs, runService, sandboxes, clock);
         ArtifactService artifacts = new ArtifactService(artifactStore, runService, clock);
         TenancyService tenancyService = new TenancyService(tenancy, clock);
         EventStream stream = new EventStream(events, runs, bus, metrics, config.sseKeepAlive(), closing::get, clock);
@@ -143,7 +177,10 @@ public final class AgentboxServer implements AutoCloseable {
         if (reconciled > 0) LOG.warn("{} run(s) were in flight when this node last stopped; they failed with 'server restarted'", reconciled);
 
         List<ApiRoute> routes = new ArrayList<>();
-        routes.addAll(new RunRoutes(runService, artifacts, stream, io.agentbox.sandbox.SandboxSpec.DEFAULT_TEMPLATE).routes());
+        routes.addAll(new RunRoutes(runService, artifacts, stream).routes());
+        SessionRoutes sessionRoutes = new SessionRoutes(sessionService, runService);
+        routes.addAll(sessionRoutes.routes());
+        routes.addAll(new WebSocketRoutes(runService, sessionService, sessionRoutes, stream, closing::get).routes());
         routes.addAll(new SandboxRoutes(new RawSandboxes(sandboxes), runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
         List<ApiRoute> documented = new ArrayList<>(routes);
@@ -156,8 +193,14 @@ public final class AgentboxServer implements AutoCloseable {
         http = new HttpServer(config, documented, authenticator, new RateLimiter(config.rateLimit()), metrics, r -> {});
         http.start();
         scheduler.start();
-        reaper = new Reaper(config, runs, runService, List.of(), clock);
+        reaper = new Reaper(config, runs, runService, List.of(sessionService::reapIdle), clock);
         reaper.start();
+    }
+
+    /** Model prices: the defaults, with {@code <data dir>/pricing.json} laid over them when it exists. */
+    private Pricing pricing() {
+        Path file = config.dataDir().resolve("pricing.json");
+        return Files.isRegularFile(file) ? Pricing.defaults().load(file) : Pricing.defaults();
     }
 
     private void createInitialOwnerKey(TenancyStore tenancy, TenancyStore.DefaultTenant tenant) {
@@ -241,6 +284,7 @@ public final class AgentboxServer implements AutoCloseable {
             }
             quietly(scheduler::close);
         }
+        modelClient.ifPresent(c -> quietly(c::close));
         if (db != null) quietly(db::close);
     }
 
@@ -266,7 +310,10 @@ public final class AgentboxServer implements AutoCloseable {
         /** Where sandboxes run; default: local bubblewrap sandboxes with state in the data dir. */
         public Builder sandboxProvider(SandboxProvider provider) { this.provider = provider; return this; }
 
-        /** How runs are carried out; the default runs the agent runtime in a sandbox. */
+        /**
+         * How runs are carried out; the default runs the agent runtime in a sandbox, with the model endpoint
+         * and key of the configuration ({@code ANTHROPIC_BASE_URL}, {@code ANTHROPIC_API_KEY}).
+         */
         public Builder runExecutor(RunExecutor executor) { this.executor = executor; return this; }
 
         public Builder clock(Clock clock) { this.clock = clock; return this; }

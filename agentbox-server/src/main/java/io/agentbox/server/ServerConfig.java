@@ -45,6 +45,7 @@ public record ServerConfig(
         Duration runTimeout,
         Duration bootTimeout,
         Duration sessionIdleTimeout,
+        Duration permissionTimeout,
         Duration reaperInterval,
         Duration heartbeatInterval,
         Duration heartbeatTimeout,
@@ -82,6 +83,7 @@ public record ServerConfig(
         RUN_TIMEOUT("run-timeout", "AGENTBOX_RUN_TIMEOUT", "lifetime deadline of a run (default 30m)"),
         BOOT_TIMEOUT("boot-timeout", "AGENTBOX_BOOT_TIMEOUT", "a run still booting after this fails (default 5m)"),
         SESSION_IDLE_TIMEOUT("session-idle-timeout", "AGENTBOX_SESSION_IDLE_TIMEOUT", "idle sessions end after this (default 15m)"),
+        PERMISSION_TIMEOUT("permission-timeout", "AGENTBOX_PERMISSION_TIMEOUT", "a permission request nobody answers is denied after this (default 5m)"),
         REAPER_INTERVAL("reaper-interval", "AGENTBOX_REAPER_INTERVAL", "how often the reaper looks (default 30s)"),
         HEARTBEAT_INTERVAL("heartbeat-interval", "AGENTBOX_HEARTBEAT_INTERVAL", "how often a node marks its runs alive (default 10s)"),
         HEARTBEAT_TIMEOUT("heartbeat-timeout", "AGENTBOX_HEARTBEAT_TIMEOUT", "a run whose node stopped beating this long fails (default 2m)"),
@@ -145,7 +147,7 @@ public record ServerConfig(
         b.rateLimit = rateLimit; b.maxBodyBytes = maxBodyBytes; b.maxPromptBytes = maxPromptBytes; b.maxUploadBytes = maxUploadBytes;
         b.workspaceConcurrency = workspaceConcurrency; b.maxConcurrentRuns = maxConcurrentRuns; b.dailyBudgetUsd = dailyBudgetUsd.orElse(null);
         b.artifactMaxFileBytes = artifactMaxFileBytes; b.artifactMaxFiles = artifactMaxFiles; b.artifactMaxRunBytes = artifactMaxRunBytes;
-        b.runTimeout = runTimeout; b.bootTimeout = bootTimeout; b.sessionIdleTimeout = sessionIdleTimeout; b.reaperInterval = reaperInterval;
+        b.runTimeout = runTimeout; b.bootTimeout = bootTimeout; b.sessionIdleTimeout = sessionIdleTimeout; b.permissionTimeout = permissionTimeout; b.reaperInterval = reaperInterval;
         b.heartbeatInterval = heartbeatInterval; b.heartbeatTimeout = heartbeatTimeout; b.sseKeepAlive = sseKeepAlive; b.shutdownGrace = shutdownGrace;
         b.nodeId = nodeId; b.anthropicBaseUrl = anthropicBaseUrl.orElse(null); b.anthropicApiKey = anthropicApiKey.orElse(null);
         b.model = model.orElse(null); b.logFormat = logFormat; b.logLevel = logLevel; b.logFile = logFile.orElse(null);
@@ -255,6 +257,7 @@ public record ServerConfig(
         private Duration runTimeout = Duration.ofMinutes(30);
         private Duration bootTimeout = Duration.ofMinutes(5);
         private Duration sessionIdleTimeout = Duration.ofMinutes(15);
+        private Duration permissionTimeout = Duration.ofMinutes(5);
         private Duration reaperInterval = Duration.ofSeconds(30);
         private Duration heartbeatInterval = Duration.ofSeconds(10);
         private Duration heartbeatTimeout = Duration.ofMinutes(2);
@@ -290,6 +293,7 @@ public record ServerConfig(
         public Builder runTimeout(Duration v) { runTimeout = v; return this; }
         public Builder bootTimeout(Duration v) { bootTimeout = v; return this; }
         public Builder sessionIdleTimeout(Duration v) { sessionIdleTimeout = v; return this; }
+        public Builder permissionTimeout(Duration v) { permissionTimeout = v; return this; }
         public Builder reaperInterval(Duration v) { reaperInterval = v; return this; }
         public Builder heartbeatInterval(Duration v) { heartbeatInterval = v; return this; }
         public Builder heartbeatTimeout(Duration v) { heartbeatTimeout = v; return this; }
@@ -327,6 +331,7 @@ public record ServerConfig(
                 case RUN_TIMEOUT -> runTimeout(dur.apply(v));
                 case BOOT_TIMEOUT -> bootTimeout(dur.apply(v));
                 case SESSION_IDLE_TIMEOUT -> sessionIdleTimeout(dur.apply(v));
+                case PERMISSION_TIMEOUT -> permissionTimeout(dur.apply(v));
                 case REAPER_INTERVAL -> reaperInterval(dur.apply(v));
                 case HEARTBEAT_INTERVAL -> heartbeatInterval(dur.apply(v));
                 case HEARTBEAT_TIMEOUT -> heartbeatTimeout(dur.apply(v));
@@ -347,7 +352,7 @@ public record ServerConfig(
                     Optional.ofNullable(dbUser), Optional.ofNullable(dbPassword), Optional.ofNullable(bootstrapKey), rateLimit,
                     maxBodyBytes, maxPromptBytes, maxUploadBytes, workspaceConcurrency, maxConcurrentRuns,
                     Optional.ofNullable(dailyBudgetUsd), artifactMaxFileBytes, artifactMaxFiles, artifactMaxRunBytes,
-                    runTimeout, bootTimeout, sessionIdleTimeout, reaperInterval, heartbeatInterval, heartbeatTimeout,
+                    runTimeout, bootTimeout, sessionIdleTimeout, permissionTimeout, reaperInterval, heartbeatInterval, heartbeatTimeout,
                     sseKeepAlive, shutdownGrace, nodeId != null ? nodeId : defaultNodeId(),
                     Optional.ofNullable(anthropicBaseUrl), Optional.ofNullable(anthropicApiKey), Optional.ofNullable(model),
                     logFormat, logLevel, Optional.ofNullable(logFile));

@@ -23,7 +23,8 @@ public record ApiRoute(
         Optional<String> rawBodyType,
         List<Param> queryParams,
         Map<Integer, Response> responses,
-        ApiHandler handler) {
+        ApiHandler handler,
+        Optional<WebSocketEndpoint> websocket) {
 
     public record Param(String name, Schema schema, String description) {}
 
@@ -50,6 +51,7 @@ public record ApiRoute(
         private String rawBodyType;
         private final List<Param> queryParams = new ArrayList<>();
         private final Map<Integer, Response> responses = new LinkedHashMap<>();
+        private WebSocketEndpoint websocket;
 
         private Builder(HandlerType method, String path, String operationId, String summary) {
             this.method = method;
@@ -86,9 +88,17 @@ public record ApiRoute(
             return this;
         }
 
+        /** Also accepts WebSocket upgrades on this (GET) path; the plain handler serves requests that do not upgrade. */
+        public Builder websocket(WebSocketEndpoint endpoint) {
+            if (method != HandlerType.GET) throw new IllegalStateException("WebSocket upgrades are GET requests");
+            websocket = endpoint;
+            return this;
+        }
+
         public ApiRoute handle(ApiHandler handler) {
             return new ApiRoute(method, path, operationId, summary, tag, authenticated, Optional.ofNullable(jsonBody),
-                    Optional.ofNullable(rawBodyType), List.copyOf(queryParams), Map.copyOf(responses), handler);
+                    Optional.ofNullable(rawBodyType), List.copyOf(queryParams), Map.copyOf(responses), handler,
+                    Optional.ofNullable(websocket));
         }
     }
 }

@@ -10,6 +10,9 @@ import io.agentbox.server.store.InvalidCursorException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.websocket.WsConfig;
+import io.javalin.websocket.WsHandlerType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -33,6 +36,8 @@ public final class HttpServer implements AutoCloseable {
     private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String HANDLED = "agentbox.handled";
+    private static final String WS_CONNECTION = "agentbox.ws.connection";
+    private static final String WS_KEY = "agentbox.ws.key";
 
     private final Javalin app;
     private final Authenticator authenticator;
@@ -57,8 +62,22 @@ public final class HttpServer implements AutoCloseable {
             cfg.jetty.host = config.host();
             cfg.jetty.port = config.port();
             cfg.jetty.modifyServer(server -> server.setStopTimeout(2_000));
-            cfg.events.handlerAdded(info -> registered.add(info.getHttpMethod().name() + " " + info.getPath()));
-            for (ApiRoute route : routes) cfg.routes.addHttpHandler(route.method(), route.path(), wrap(route));
+            cfg.jetty.modifyWebSocketServletFactory(ws -> {
+                ws.setMaxTextMessageSize(config.maxBodyBytes());
+                ws.setIdleTimeout(java.time.Duration.ofMinutes(10));
+            });
+            cfg.events.handlerAdded(info -> {
+                if (!info.getHttpMethod().name().startsWith("WEBSOCKET")) registered.add(info.getHttpMethod().name() + " " + info.getPath());
+            });
+            for (ApiRoute route : routes) {
+                cfg.routes.addHttpHandler(route.method(), route.path(), wrap(route));
+                route.websocket().ifPresent(endpoint -> {
+                    cfg.routes.addHttpHandler(HandlerType.WEBSOCKET_BEFORE_UPGRADE, route.path(), upgrade(route, endpoint));
+                    cfg.routes.addWsHandler(WsHandlerType.WEBSOCKET, route.path(), this::serve);
+                });
+            }
+            // The refusal was written by upgrade(); the exception only stops Javalin from upgrading.
+            cfg.routes.exception(UpgradeRefused.class, (e, ctx) -> { });
             extraRoutes.accept(cfg.routes);
             cfg.routes.error(404, ctx -> unmatched(ctx, ApiException.notFound("route " + ctx.method() + " " + ctx.path())));
             cfg.routes.error(405, ctx -> unmatched(ctx, new ApiException(405, "method_not_allowed",
@@ -93,13 +112,7 @@ public final class HttpServer implements AutoCloseable {
             ctx.attribute(HANDLED, Boolean.TRUE);
             Optional<Caller> caller = Optional.empty();
             try {
-                if (route.authenticated()) {
-                    Caller c = authenticator.authenticate(ctx.header("Authorization"));
-                    caller = Optional.of(c);
-                    MDC.put("principal", c.principalId());
-                    var wait = rateLimiter.tryAcquire(c.keyId());
-                    if (wait.isPresent()) throw ApiException.rateLimited(wait.getAsLong());
-                }
+                if (route.authenticated()) caller = Optional.of(authenticate(ctx));
                 route.handler().handle(new Call(ctx, route, caller, maxBodyBytes));
             } catch (ApiException e) {
                 writeError(ctx, e);
@@ -122,6 +135,121 @@ public final class HttpServer implements AutoCloseable {
                 MDC.remove("principal");
             }
         };
+    }
+
+    private Caller authenticate(Context ctx) {
+        Caller c = authenticator.authenticate(ctx.header("Authorization"));
+        MDC.put("principal", c.principalId());
+        var wait = rateLimiter.tryAcquire(c.keyId());
+        if (wait.isPresent()) throw ApiException.rateLimited(wait.getAsLong());
+        return c;
+    }
+
+    /** Authorizes a WebSocket upgrade like a request; a refusal is an ordinary HTTP error and no upgrade. */
+    private Handler upgrade(ApiRoute route, WebSocketEndpoint endpoint) {
+        return ctx -> {
+            String requestId = requestId(ctx);
+            MDC.put("requestId", requestId);
+            int status = 101;
+            try {
+                Caller caller = authenticate(ctx);
+                WebSocketEndpoint.Connection connection = endpoint.accept(new Call(ctx, route, Optional.of(caller), maxBodyBytes));
+                ctx.attribute(WS_CONNECTION, connection);
+                ctx.attribute(WS_KEY, caller.keyId());
+            } catch (ApiException e) {
+                status = e.status();
+                writeErrorNow(ctx, e);
+                throw new UpgradeRefused();
+            } catch (UpgradeRefused e) {
+                throw e;
+            } catch (RuntimeException e) {
+                status = 500;
+                LOG.error("WebSocket upgrade failed: {}", route.path(), e);
+                writeErrorNow(ctx, new ApiException(500, "internal", "internal error (request id " + requestId + ")"));
+                throw new UpgradeRefused();
+            } finally {
+                ACCESS.atInfo().addKeyValue("method", "GET").addKeyValue("route", route.path()).addKeyValue("status", status)
+                        .addKeyValue("websocket", true).log("GET {} {} (WebSocket)", ctx.path(), status);
+                MDC.remove("requestId");
+                MDC.remove("principal");
+            }
+        };
+    }
+
+    private void serve(WsConfig ws) {
+        ws.onConnect(ctx -> {
+            WebSocketEndpoint.Connection c = ctx.attribute(WS_CONNECTION);
+            ctx.enableAutomaticPings(15, java.util.concurrent.TimeUnit.SECONDS);
+            c.onOpen(new WebSocketEndpoint.Peer() {
+                @Override
+                public boolean send(String text) {
+                    if (!ctx.session.isOpen()) return false;
+                    ctx.send(text);
+                    return true;
+                }
+
+                @Override
+                public boolean ping() {
+                    if (!ctx.session.isOpen()) return false;
+                    ctx.sendPing(java.nio.ByteBuffer.allocate(0));
+                    return true;
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return ctx.session.isOpen();
+                }
+
+                @Override
+                public void close(int code, String reason) {
+                    ctx.closeSession(code, reason);
+                }
+            });
+        });
+        ws.onMessage(ctx -> {
+            WebSocketEndpoint.Connection c = ctx.attribute(WS_CONNECTION);
+            var wait = rateLimiter.tryAcquire(ctx.attribute(WS_KEY));
+            if (wait.isPresent()) {
+                ObjectNode err = Json.object().put("type", "error");
+                err.putObject("error").put("code", "rate_limited")
+                        .put("message", "rate limit exceeded; retry after " + wait.getAsLong() + " s").put("retryAfter", wait.getAsLong());
+                ctx.send(Json.write(err));
+                return;
+            }
+            c.onMessage(ctx.message());
+        });
+        ws.onClose(ctx -> {
+            WebSocketEndpoint.Connection c = ctx.attribute(WS_CONNECTION);
+            if (c != null) c.onClose();
+        });
+        ws.onError(ctx -> {
+            WebSocketEndpoint.Connection c = ctx.attribute(WS_CONNECTION);
+            if (c != null) c.onClose();
+        });
+    }
+
+    private static final class UpgradeRefused extends RuntimeException {
+        UpgradeRefused() {
+            super("upgrade refused", null, false, false);
+        }
+    }
+
+    /** Writes the error straight to the response: a refused upgrade never reaches Javalin's result writing. */
+    private static void writeErrorNow(Context ctx, ApiException e) {
+        var res = ctx.res();
+        if (res.isCommitted()) return;
+        ObjectNode body = Json.object();
+        body.putObject("error").put("code", e.code()).put("message", e.getMessage());
+        e.retryAfterSeconds().ifPresent(s -> res.setHeader("Retry-After", Long.toString(s)));
+        if (e.status() == 401) res.setHeader("WWW-Authenticate", "Bearer");
+        res.setStatus(e.status());
+        res.setContentType("application/json");
+        try {
+            res.getOutputStream().write(Json.write(body).getBytes(StandardCharsets.UTF_8));
+            res.flushBuffer();
+        } catch (java.io.IOException ignored) {
+            // the client went away; nothing to tell it
+        }
     }
 
     private static String requestId(Context ctx) {

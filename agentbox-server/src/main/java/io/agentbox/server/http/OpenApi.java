@@ -146,7 +146,8 @@ public final class OpenApi {
                 .required("path", Schema.string()).required("size", Schema.integer()).required("contentType", Schema.string())
                 .required("sha256", Schema.string()).required("reviewState", Schema.enumOf(names(ReviewState.values())))
                 .prop("reviewedBy", Schema.string().nullable()).prop("reviewedAt", Schema.string().nullable()).node());
-        s.set("ArtifactList", list("Artifact").node());
+        s.set("ArtifactList", list("Artifact").prop("skipped", Schema.arrayOf(Schema.object().required("path", Schema.string())
+                .required("size", Schema.integer()).required("reason", Schema.string()))).node());
         s.set("Sandbox", Schema.object().required("id", Schema.string()).required("workspaceId", Schema.string())
                 .required("kind", Schema.enumOf("raw", "run", "session")).required("template", Schema.string())
                 .required("createdAt", Schema.string().format("date-time"))
@@ -155,8 +156,12 @@ public final class OpenApi {
         s.set("Session", Schema.object().required("id", Schema.string()).required("workspaceId", Schema.string())
                 .required("status", Schema.enumOf("active", "ended")).prop("model", Schema.string().nullable())
                 .required("template", Schema.string()).prop("sandboxId", Schema.string().nullable())
-                .required("turns", Schema.integer()).required("createdAt", Schema.string().format("date-time"))
+                .required("options", RunOptions.schema()).required("turns", Schema.integer())
+                .prop("usage", Schema.anyObject().nullable()).prop("cost", Schema.anyObject().nullable())
+                .required("createdBy", Schema.string()).required("createdAt", Schema.string().format("date-time"))
                 .required("lastActivityAt", Schema.string().format("date-time"))
+                .prop("activeRunId", Schema.string().nullable())
                 .prop("endedAt", Schema.string().nullable()).prop("endReason", Schema.string().nullable()).node());
+        s.set("SessionPage", list("Session").node());
     }
 }

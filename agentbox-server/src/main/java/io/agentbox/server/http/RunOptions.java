@@ -1,6 +1,7 @@
 package io.agentbox.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentbox.agent.permission.ToolRule;
 import io.agentbox.sandbox.Durations;
 
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.regex.Pattern;
 public final class RunOptions {
     public static final List<String> PERMISSION_MODES = List.of("default", "acceptEdits", "plan", "bypassPermissions");
     public static final List<String> NETWORKS = List.of("none", "open");
+    private static final int MAX_THINKING = 100_000;
     private static final Pattern TEMPLATE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
     private RunOptions() {}
@@ -19,13 +21,17 @@ public final class RunOptions {
     public static Schema schema() {
         return Schema.object()
                 .prop("maxTurns", Schema.integer().min(1).max(1000).description("model calls before the run ends with max_turns"))
-                .prop("maxBudgetUsd", Schema.number().min(0).description("spend limit of this run in USD (model + sandbox)"))
+                .prop("maxBudgetUsd", Schema.number().min(0).description("spend limit of this run in USD (model + sandbox), more than 0;"
+                        + " also capped by what is left of the workspace's daily budget"))
                 .prop("timeout", Schema.string().description("wall-clock limit, e.g. 10m (capped by the server's run timeout)"))
                 .prop("systemPrompt", Schema.string().max(100_000).description("replaces the default system prompt"))
                 .prop("appendSystemPrompt", Schema.string().max(100_000).description("appended to the default system prompt"))
+                .prop("thinkingBudget", Schema.integer().min(1024).max(MAX_THINKING).description("enables extended thinking with this many tokens"))
                 .prop("allowedTools", Schema.arrayOf(Schema.string()).description("tool rules, e.g. Bash(git:*)"))
                 .prop("disallowedTools", Schema.arrayOf(Schema.string()).description("tool rules that are never allowed"))
-                .prop("permissionMode", Schema.enumOf(PERMISSION_MODES.toArray(String[]::new)))
+                .prop("permissionMode", Schema.enumOf(PERMISSION_MODES.toArray(String[]::new))
+                        .description("default bypassPermissions (the sandbox is the boundary); default asks over the WebSocket or "
+                                + "POST /v1/runs/{id}/permissions/{toolUseId}, and denies when nobody answers in time"))
                 .prop("network", Schema.enumOf(NETWORKS.toArray(String[]::new)).description("sandbox network (default none)"))
                 .prop("captureArtifacts", Schema.bool().description("capture files created or changed under /workspace (default true)"));
     }
@@ -36,7 +42,10 @@ public final class RunOptions {
         if (options.isEmpty()) return out;
         JsonBody o = options.get().allowOnly(schema().propertyNames());
         o.integer("maxTurns", 1, 1000).ifPresent(v -> out.put("maxTurns", v));
-        o.number("maxBudgetUsd", 0, 1_000_000).ifPresent(v -> out.put("maxBudgetUsd", v));
+        o.number("maxBudgetUsd", 0, 1_000_000).ifPresent(v -> {
+            if (v <= 0) throw ApiException.invalidField("options.maxBudgetUsd", "must be greater than 0");
+            out.put("maxBudgetUsd", v);
+        });
         o.string("timeout", 20).ifPresent(v -> {
             Duration d;
             try {
@@ -49,14 +58,28 @@ public final class RunOptions {
         });
         o.string("systemPrompt", 100_000).ifPresent(v -> out.put("systemPrompt", v));
         o.string("appendSystemPrompt", 100_000).ifPresent(v -> out.put("appendSystemPrompt", v));
+        o.integer("thinkingBudget", 1024, MAX_THINKING).ifPresent(v -> out.put("thinkingBudget", v));
         o.stringList("allowedTools", 200, 500).ifPresent(v -> v.forEach(out.withArray("allowedTools")::add));
         o.stringList("disallowedTools", 200, 500).ifPresent(v -> v.forEach(out.withArray("disallowedTools")::add));
+        rules(out, "allowedTools");
+        rules(out, "disallowedTools");
         o.oneOf("permissionMode", s -> PERMISSION_MODES.contains(s) ? Optional.of(s) : Optional.empty(), PERMISSION_MODES)
                 .ifPresent(v -> out.put("permissionMode", v));
         o.oneOf("network", s -> NETWORKS.contains(s) ? Optional.of(s) : Optional.empty(), NETWORKS)
                 .ifPresent(v -> out.put("network", v));
         o.bool("captureArtifacts").ifPresent(v -> out.put("captureArtifacts", v));
         return out;
+    }
+
+    private static void rules(ObjectNode out, String field) {
+        var rules = out.path(field);
+        for (int i = 0; i < rules.size(); i++) {
+            try {
+                ToolRule.parse(rules.get(i).asText());
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalidField("options." + field + "[" + i + "]", "is not a tool rule: " + e.getMessage());
+            }
+        }
     }
 
     /** A template name: letters, digits, dot, dash and underscore. */

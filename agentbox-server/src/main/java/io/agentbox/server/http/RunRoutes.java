@@ -1,5 +1,6 @@
 package io.agentbox.server.http;
 
+import io.agentbox.agent.permission.PermissionDecision;
 import io.agentbox.server.model.Artifact;
 import io.agentbox.server.model.ReviewState;
 import io.agentbox.server.model.Run;
@@ -18,18 +19,17 @@ import java.util.Optional;
 /** {@code /v1/runs}: start, read, list, cancel, stream events, artifacts. */
 public final class RunRoutes {
     private static final List<String> STATUSES = Arrays.stream(RunStatus.values()).map(RunStatus::wireName).toList();
+    private static final List<String> DECISIONS = List.of("allow", "deny");
     private static final List<String> REVIEW_STATES = Arrays.stream(ReviewState.values()).map(ReviewState::wireName).toList();
 
     private final RunService runs;
     private final ArtifactService artifacts;
     private final EventStream stream;
-    private final String defaultTemplate;
 
-    public RunRoutes(RunService runs, ArtifactService artifacts, EventStream stream, String defaultTemplate) {
+    public RunRoutes(RunService runs, ArtifactService artifacts, EventStream stream) {
         this.runs = runs;
         this.artifacts = artifacts;
         this.stream = stream;
-        this.defaultTemplate = defaultTemplate;
     }
 
     public static Schema createSchema() {
@@ -38,7 +38,8 @@ public final class RunRoutes {
                 .prop("workspaceId", Schema.string().description("default: the caller's first workspace"))
                 .prop("model", Schema.string().max(200))
                 .prop("template", Schema.string().max(100).description("sandbox template (default host)"))
-                .prop("sessionId", Schema.string().description("continue this session (same sandbox and conversation)"))
+                .prop("sessionId", Schema.string().description("continue this session (same sandbox and conversation); "
+                        + "the run takes the session's workspace, model, template and options unless given here"))
                 .prop("options", RunOptions.schema());
     }
 
@@ -48,7 +49,9 @@ public final class RunRoutes {
                         .body(createSchema())
                         .returns(202, "The queued run", Schema.ref("Run"))
                         .returns(402, "The workspace's daily budget is spent", Schema.ref("Error"))
+                        .returns(409, "The session has ended or is busy with another run", Schema.ref("Error"))
                         .returns(413, "The prompt or body is too large", Schema.ref("Error"))
+                        .returns(503, "This server cannot run agents (no model API key)", Schema.ref("Error"))
                         .handle(this::create),
                 ApiRoute.get("/v1/runs", "listRuns", "List runs, newest first").tag("runs")
                         .query("workspaceId", Schema.string(), "only this workspace (default: all of the caller's)")
@@ -72,13 +75,27 @@ public final class RunRoutes {
                         .query("follow", Schema.bool(), "false: replay the stored events and close (default true)")
                         .returns(200, "event stream: 'id: <seq>', 'event: <type>', 'data: <event JSON>'", "text/event-stream")
                         .handle(this::events),
+                ApiRoute.post("/v1/runs/{id}/permissions/{toolUseId}", "answerPermission",
+                                "Answer the run's permission.request for a tool call (its creator, or an admin or owner)").tag("runs")
+                        .body(Schema.object().required("decision", Schema.enumOf(DECISIONS.toArray(String[]::new)))
+                                .prop("message", Schema.string().max(2000).description("why, shown to the model when denied"))
+                                .prop("updatedInput", Schema.anyObject().description("run the tool with this input instead")))
+                        .noContent("The waiting tool call goes on")
+                        .handle(c -> {
+                            runs.get(c.caller(), c.path("id"));
+                            runs.answerPermission(c.caller(), c.path("id"), c.path("toolUseId"), decision(c.body(), ""));
+                            c.noContent();
+                        }),
                 ApiRoute.get("/v1/runs/{id}/artifacts", "listArtifacts", "Files the run created or changed under /workspace").tag("artifacts")
-                        .returns(200, "The run's artifacts", Schema.ref("ArtifactList"))
+                        .returns(200, "The run's artifacts, and the changed files not captured (skipped) with the reason", Schema.ref("ArtifactList"))
                         .handle(c -> {
                             var out = Json.object();
                             var data = out.putArray("data");
                             artifacts.ofRun(c.caller(), c.path("id")).forEach(a -> data.add(Views.artifact(a)));
                             out.putNull("nextCursor");
+                            var skipped = out.putArray("skipped");
+                            artifacts.skippedOf(c.caller(), c.path("id")).forEach(k -> skipped.addObject()
+                                    .put("path", k.path()).put("size", k.size()).put("reason", k.reason()));
                             c.json(200, out);
                         }),
                 ApiRoute.get("/v1/runs/{id}/artifacts/{aid}", "downloadArtifact", "Download an artifact's content").tag("artifacts")
@@ -100,12 +117,21 @@ public final class RunRoutes {
         String prompt = b.requiredText("prompt");
         Optional<String> workspaceId = b.string("workspaceId", 100);
         Optional<String> model = b.string("model", 200);
-        String template = RunOptions.template(b).orElse(defaultTemplate);
+        Optional<String> template = RunOptions.template(b);
         Optional<String> sessionId = b.string("sessionId", 100);
-        String options = Json.write(RunOptions.parse(b.object("options")));
+        var options = RunOptions.parse(b.object("options"));
         Run run = runs.create(c.caller(), new RunService.NewRun(workspaceId, prompt, model, template, sessionId, options));
         c.ctx().header("Location", "/v1/runs/" + run.id());
         c.json(202, Views.run(run));
+    }
+
+    /** A permission answer as JSON: {@code decision}, optional {@code message} and {@code updatedInput}; {@code prefix} names nested fields. */
+    static PermissionDecision decision(JsonBody b, String prefix) {
+        String d = b.oneOf("decision", v -> DECISIONS.contains(v) ? Optional.of(v) : Optional.empty(), DECISIONS)
+                .orElseThrow(() -> ApiException.invalidField(prefix + "decision", "is required (allow or deny)"));
+        Optional<String> message = b.string("message", 2000);
+        if (d.equals("deny")) return PermissionDecision.deny(message.orElse("denied by the user"));
+        return b.object("updatedInput").map(i -> PermissionDecision.allow(i.node())).orElseGet(PermissionDecision::allow);
     }
 
     private void list(Call c) {

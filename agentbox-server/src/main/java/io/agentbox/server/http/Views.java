@@ -145,6 +145,8 @@ public final class Views {
         o.set("options", Json.parse(s.optionsJson()));
         Json.put(o, "sandboxId", s.sandboxId());
         o.put("turns", s.turns());
+        Json.put(o, "usage", s.usageJson().map(Json::parse));
+        Json.put(o, "cost", s.costJson().map(Json::parse));
         o.put("createdBy", s.createdBy());
         o.put("createdAt", s.createdAt().toString());
         o.put("lastActivityAt", s.lastActivityAt().toString());

@@ -22,12 +22,22 @@ public final class Redactor {
         if (secret != null && secret.length() >= 8) registered.add(secret);
     }
 
-    public static String redact(String text) {
+    /**
+     * Masks only the registered secret values: for data such as events and tool output, where a pattern
+     * would also mask harmless text that merely looks like a credential.
+     */
+    public static String redactRegistered(String text) {
         if (text == null || text.isEmpty()) return text;
         String out = text;
         for (String secret : registered) {
             if (out.contains(secret)) out = out.replace(secret, MASK);
         }
+        return out;
+    }
+
+    public static String redact(String text) {
+        if (text == null || text.isEmpty()) return text;
+        String out = redactRegistered(text);
         return SHAPED.matcher(out).replaceAll(m -> {
             String prefix = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : "";
             return java.util.regex.Matcher.quoteReplacement(prefix + MASK);

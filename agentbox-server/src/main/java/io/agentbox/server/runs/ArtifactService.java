@@ -30,6 +30,11 @@ public final class ArtifactService {
         return store.ofRun(run.id());
     }
 
+    public List<ArtifactStore.Skipped> skippedOf(Caller caller, String runId) {
+        Run run = runs.get(caller, runId);
+        return store.skippedOf(run.id());
+    }
+
     public Artifact get(Caller caller, String runId, String artifactId) {
         Run run = runs.get(caller, runId);
         return store.find(artifactId).filter(a -> a.runId().equals(run.id()))

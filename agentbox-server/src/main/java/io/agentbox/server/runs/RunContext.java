@@ -69,8 +69,13 @@ public final class RunContext {
 
     /** Stores, then publishes a non-terminal event; false when the run has already ended. */
     public boolean emit(String type, ObjectNode data) {
+        return emitJson(type, Json.write(data));
+    }
+
+    /** {@link #emit} for data that is already JSON text. */
+    public boolean emitJson(String type, String dataJson) {
         if (ended()) return false;
-        return events.append(run.id(), type, Json.write(data), clock.instant()).map(e -> {
+        return events.append(run.id(), type, dataJson, clock.instant()).map(e -> {
             bus.publish(e);
             return true;
         }).orElse(false);
@@ -87,12 +92,17 @@ public final class RunContext {
 
     /** Ends the run with its terminal event; false when it had already ended (e.g. canceled meanwhile). */
     public boolean end(RunStatus to, String eventType, ObjectNode data, RunUpdate.Builder update) {
+        return endJson(to, eventType, Json.write(data), update);
+    }
+
+    /** {@link #end} for data that is already JSON text. */
+    public boolean endJson(RunStatus to, String eventType, String dataJson, RunUpdate.Builder update) {
         if (!to.terminal()) throw new IllegalArgumentException(to + " is not terminal");
         RunStatus from = status;
         if (ended()) return false;
         Instant now = clock.instant();
         RunUpdate u = update.finishedAt(now).build();
-        boolean ok = stateMachine.transition(run.id(), from, to, u, Optional.of(new RunStore.EventDraft(eventType, Json.write(data))));
+        boolean ok = stateMachine.transition(run.id(), from, to, u, Optional.of(new RunStore.EventDraft(eventType, dataJson)));
         if (ok) status = to;
         else endedElsewhere = true;
         return ok;

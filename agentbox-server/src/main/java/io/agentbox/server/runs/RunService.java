@@ -1,6 +1,9 @@
 package io.agentbox.server.runs;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.permission.PermissionDecision;
+import io.agentbox.sandbox.SandboxSpec;
 import io.agentbox.server.ServerConfig;
 import io.agentbox.server.auth.Caller;
 import io.agentbox.server.http.ApiException;
@@ -9,12 +12,14 @@ import io.agentbox.server.model.Page;
 import io.agentbox.server.model.Role;
 import io.agentbox.server.model.Run;
 import io.agentbox.server.model.RunStatus;
+import io.agentbox.server.model.Session;
 import io.agentbox.server.model.Workspace;
 import io.agentbox.server.sandboxes.SandboxService;
 import io.agentbox.server.store.Ids;
 import io.agentbox.server.store.RunQuery;
 import io.agentbox.server.store.RunStore;
 import io.agentbox.server.store.RunUpdate;
+import io.agentbox.server.store.SessionStore;
 import io.agentbox.server.store.TenancyStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +36,12 @@ public final class RunService {
     private static final Logger LOG = LoggerFactory.getLogger(RunService.class);
     private static final Duration CANCEL_WAIT = Duration.ofMillis(1500);
 
-    /** A validated request to start a run. */
-    public record NewRun(Optional<String> workspaceId, String prompt, Optional<String> model, String template,
-                         Optional<String> sessionId, String optionsJson) {}
+    /**
+     * A validated request to start a run. A run of a session takes the session's workspace, and its model,
+     * template and options unless the request sets them ({@code options} fields override one by one).
+     */
+    public record NewRun(Optional<String> workspaceId, String prompt, Optional<String> model, Optional<String> template,
+                         Optional<String> sessionId, ObjectNode options) {}
 
     private final ServerConfig config;
     private final RunStore runs;
@@ -42,10 +50,15 @@ public final class RunService {
     private final Scheduler scheduler;
     private final Budgets budgets;
     private final SandboxService sandboxes;
+    private final SessionStore sessions;
+    private final Permissions permissions;
+    private final Optional<String> unavailable;
     private final Clock clock;
 
+    /** @param unavailable why this server cannot carry out runs (e.g. no model API key); requests get 503 */
     public RunService(ServerConfig config, RunStore runs, TenancyStore tenancy, RunStateMachine stateMachine,
-                      Scheduler scheduler, Budgets budgets, SandboxService sandboxes, Clock clock) {
+                      Scheduler scheduler, Budgets budgets, SandboxService sandboxes, SessionStore sessions,
+                      Permissions permissions, Optional<String> unavailable, Clock clock) {
         this.config = config;
         this.runs = runs;
         this.tenancy = tenancy;
@@ -53,6 +66,9 @@ public final class RunService {
         this.scheduler = scheduler;
         this.budgets = budgets;
         this.sandboxes = sandboxes;
+        this.sessions = sessions;
+        this.permissions = permissions;
+        this.unavailable = unavailable;
         this.clock = clock;
     }
 
@@ -69,15 +85,42 @@ public final class RunService {
         if (promptBytes > config.maxPromptBytes()) {
             throw ApiException.tooLarge("prompt is " + promptBytes + " bytes; the limit is " + config.maxPromptBytes());
         }
-        String wsId = targetWorkspace(caller, req.workspaceId());
+        Optional<Session> session = req.sessionId().map(id -> {
+            Session s = sessions.find(id).orElseThrow(() -> ApiException.notFound("session " + id));
+            caller.requireMember(s.workspaceId(), "session " + id);
+            if (req.workspaceId().filter(w -> !w.equals(s.workspaceId())).isPresent()) {
+                throw ApiException.invalidField("workspaceId", "must be the session's workspace " + s.workspaceId() + " or left out");
+            }
+            return s;
+        });
+        String wsId = session.map(Session::workspaceId).orElseGet(() -> targetWorkspace(caller, req.workspaceId()));
         caller.require(wsId, Role.MEMBER, "workspace " + wsId);
+        session.filter(s -> s.status() != Session.Status.ACTIVE).ifPresent(s -> {
+            throw ApiException.conflict("session " + s.id() + " has ended (" + s.endReason().orElse("ended") + ")");
+        });
         Workspace ws = tenancy.workspace(wsId).orElseThrow(() -> ApiException.notFound("workspace " + wsId));
+        unavailable.ifPresent(why -> {
+            throw ApiException.unavailable(why);
+        });
         budgets.exceeded(ws).ifPresent(m -> {
             throw ApiException.budgetExceeded(m);
         });
-        Run run = Run.queued(Ids.newId("run"), wsId, req.sessionId(), caller.principalId(), req.prompt(), req.model(),
-                req.template(), req.optionsJson(), clock.instant());
-        runs.insert(run);
+        ObjectNode options = session.map(s -> (ObjectNode) Json.parse(s.optionsJson())).orElseGet(Json::object);
+        options.setAll(req.options());
+        Run run = Run.queued(Ids.newId("run"), wsId, req.sessionId(), caller.principalId(), req.prompt(),
+                req.model().or(() -> session.flatMap(Session::model)),
+                req.template().or(() -> session.map(Session::template)).orElse(SandboxSpec.DEFAULT_TEMPLATE),
+                Json.write(options), clock.instant());
+        if (session.isPresent()) {
+            switch (sessions.insertTurn(run, clock.instant())) {
+                case QUEUED -> { }
+                case NOT_ACTIVE -> throw ApiException.conflict("session " + session.get().id() + " has ended");
+                case BUSY -> throw ApiException.conflict("session " + session.get().id()
+                        + " is busy with a run; send the next message when that run has ended (or cancel it)");
+            }
+        } else {
+            runs.insert(run);
+        }
         scheduler.wake();
         return run;
     }
@@ -123,7 +166,8 @@ public final class RunService {
         while (clock.instant().isBefore(deadline)) {
             Run now = runs.find(id).orElseThrow();
             if (now.status().terminal()) {
-                sandboxes.killOwnedBy(id, now.sandboxId(), "run " + now.status().wireName());
+                // A session keeps its sandbox for the next turn; the agent has stopped the run's processes in it.
+                if (now.sessionId().isEmpty()) sandboxes.killOwnedBy(id, now.sandboxId(), "run " + now.status().wireName());
                 return now;
             }
             sleep(20);
@@ -136,6 +180,22 @@ public final class RunService {
         return stateMachine.transition(run.id(), RunStatus.QUEUED, RunStatus.CANCELED,
                 RunUpdate.builder().finishedAt(clock.instant()).error(ErrorCategory.CANCELED.wireName(), reason).build(),
                 Optional.of(new RunStore.EventDraft("run.canceled", Json.write(Json.object().put("reason", reason)))));
+    }
+
+    /**
+     * Answers a run's waiting {@code permission.request} (the run's creator, or an admin or owner):
+     * 404 when the run has no such request waiting on this node.
+     */
+    public void answerPermission(Caller caller, String runId, String toolUseId, PermissionDecision decision) {
+        Run run = get(caller, runId);
+        Role role = caller.require(run.workspaceId(), Role.MEMBER, "run " + runId);
+        if (!run.createdBy().equals(caller.principalId()) && !role.atLeast(Role.ADMIN)) {
+            throw ApiException.forbidden("only the run's creator or a workspace admin or owner can answer its permission requests");
+        }
+        if (!permissions.answer(runId, toolUseId, decision)) {
+            throw ApiException.notFound("permission request " + toolUseId + " of run " + runId
+                    + " (it was answered, timed out, or the run is not waiting for it)");
+        }
     }
 
     /**

@@ -133,7 +133,7 @@ public final class Scheduler implements AutoCloseable {
                 continue;
             }
             Instant now = clock.instant();
-            RunUpdate claim = RunUpdate.builder().nodeId(config.nodeId()).startedAt(now).deadlineAt(now.plus(timeout(run))).build();
+            RunUpdate claim = RunUpdate.builder().nodeId(config.nodeId()).startedAt(now).deadlineAt(now.plus(lifetime(run, config))).build();
             if (!stateMachine.transition(run.id(), RunStatus.QUEUED, RunStatus.BOOTING, claim, Optional.empty())) continue;
             busy.merge(run.workspaceId(), 1, Integer::sum);
             free--;
@@ -142,7 +142,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** The run's lifetime: its {@code options.timeout} when given, capped by the server's run timeout. */
-    private Duration timeout(Run run) {
+    static Duration lifetime(Run run, ServerConfig config) {
         String t = Json.parse(run.optionsJson()).path("timeout").asText("");
         if (t.isEmpty()) return config.runTimeout();
         Duration d = Durations.parse(t);

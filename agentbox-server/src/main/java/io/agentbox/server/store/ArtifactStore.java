@@ -13,6 +13,13 @@ import java.util.function.Function;
 public interface ArtifactStore {
     void insert(Artifact artifact, byte[] content);
 
+    /** A changed file that was not captured, and why. */
+    record Skipped(String path, long size, String reason) {}
+
+    void insertSkipped(String runId, List<Skipped> skipped, Instant now);
+
+    List<Skipped> skippedOf(String runId);
+
     List<Artifact> ofRun(String runId);
 
     Optional<Artifact> find(String id);

@@ -39,6 +39,24 @@ public final class JdbiArtifactStore implements ArtifactStore {
     }
 
     @Override
+    public void insertSkipped(String runId, List<Skipped> skipped, Instant now) {
+        if (skipped.isEmpty()) return;
+        db.writeVoid(h -> {
+            var batch = h.prepareBatch("INSERT INTO artifact_skips (run_id, path, size, reason, created_at) VALUES (:r, :p, :s, :why, :at)");
+            for (Skipped s : skipped) {
+                batch.bind("r", runId).bind("p", s.path()).bind("s", s.size()).bind("why", s.reason()).bind("at", now.toEpochMilli()).add();
+            }
+            batch.execute();
+        });
+    }
+
+    @Override
+    public List<Skipped> skippedOf(String runId) {
+        return db.read(h -> h.createQuery("SELECT path, size, reason FROM artifact_skips WHERE run_id = :r ORDER BY path")
+                .bind("r", runId).map((rs, ctx) -> new Skipped(rs.getString(1), rs.getLong(2), rs.getString(3))).list());
+    }
+
+    @Override
     public List<Artifact> ofRun(String runId) {
         return db.read(h -> h.createQuery("SELECT * FROM artifacts WHERE run_id = :r ORDER BY path").bind("r", runId).map(ARTIFACT).list());
     }

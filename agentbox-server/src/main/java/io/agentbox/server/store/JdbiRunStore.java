@@ -43,7 +43,12 @@ public final class JdbiRunStore implements RunStore {
 
     @Override
     public void insert(Run r) {
-        db.writeVoid(h -> h.createUpdate("""
+        db.writeVoid(h -> insert(h, r));
+    }
+
+    /** Inserts inside the caller's transaction. */
+    static void insert(org.jdbi.v3.core.Handle h, Run r) {
+        h.createUpdate("""
                         INSERT INTO runs (id, workspace_id, session_id, created_by, status, prompt, model, template,
                                           options_json, created_at)
                         VALUES (:id, :ws, :session, :by, :status, :prompt, :model, :template, :options, :at)""")
@@ -51,7 +56,7 @@ public final class JdbiRunStore implements RunStore {
                 .bind("by", r.createdBy()).bind("status", r.status().wireName()).bind("prompt", r.prompt())
                 .bind("model", r.model().orElse(null)).bind("template", r.template()).bind("options", r.optionsJson())
                 .bind("at", r.createdAt().toEpochMilli())
-                .execute());
+                .execute();
     }
 
     @Override
