@@ -33,13 +33,30 @@ class AgentboxClientTest extends ServerTestBase {
         assertThat(run.get("status").asText()).isEqualTo("queued");
         List<String> types = new ArrayList<>();
         long last = ci.watch(run.get("id").asText(), 0, e -> types.add(e.get("type").asText()));
-        assertThat(types).containsExactly("text.delta", "text.delta", "text.delta", "run.completed");
-        assertThat(last).isEqualTo(4);
+        assertThat(types).containsExactly("run.started", "sandbox.ready", "text.delta", "text.delta", "text.delta", "text", "usage",
+                "run.completed");
+        assertThat(last).isEqualTo(8);
         assertThat(ci.getRun(run.get("id").asText()).get("status").asText()).isEqualTo("succeeded");
         assertThat(ci.listRuns(AgentboxClient.RunFilter.ALL.withWorkspace(ws).withStatus("succeeded")).get("data")).hasSize(1);
 
         String held = ci.createRun(AgentboxClient.NewRun.of("hold").withWorkspace(ws)).get("id").asText();
         assertThat(ci.cancelRun(held, Optional.of("test")).get("status").asText()).isEqualTo("canceled");
+
+        JsonNode session = ci.createSession(Optional.of(ws), Optional.empty(), Optional.empty(), Map.of("maxTurns", 5));
+        String sid = session.get("id").asText();
+        assertThat(session.get("status").asText()).isEqualTo("active");
+        for (String prompt : List.of("say first answer", "say second answer")) {
+            JsonNode turn = ci.sendMessage(sid, prompt);
+            assertThat(turn.get("sessionId").asText()).isEqualTo(sid);
+            ci.watch(turn.get("id").asText(), 0, e -> { });
+            assertThat(ci.getRun(turn.get("id").asText()).get("result").asText()).isEqualTo(prompt.substring(4));
+        }
+        assertThat(ci.getSession(sid).get("turns").asInt()).isEqualTo(2);
+        assertThat(ci.listSessions(Optional.of(ws)).get("data").findValuesAsText("id")).containsExactly(sid);
+        ci.endSession(sid);
+        assertThat(ci.getSession(sid).get("status").asText()).isEqualTo("ended");
+        assertThatThrownBy(() -> ci.sendMessage(sid, "say too late")).isInstanceOfSatisfying(AgentboxClientException.class,
+                e -> assertThat(e.code()).isEqualTo("conflict"));
 
         owner.revokeKey(ws, key.get("id").asText());
         assertThatThrownBy(ci::me).isInstanceOfSatisfying(AgentboxClientException.class, e -> {

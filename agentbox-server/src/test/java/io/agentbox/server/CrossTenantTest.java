@@ -6,12 +6,14 @@ import io.agentbox.server.support.Http;
 import io.agentbox.server.support.Poll;
 import io.agentbox.server.support.ServerTestBase;
 import io.agentbox.server.support.TestServer;
+import io.agentbox.server.support.WebSockets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -29,11 +31,15 @@ class CrossTenantTest extends ServerTestBase {
     void anotherWorkspacesResourcesAreNotFoundOnEveryRoute() {
         TestServer.Tenant a = server.tenant("victim");
         TestServer.Tenant b = server.tenant("intruder");
-        String run = a.member().post("/v1/runs", Map.of("prompt", "emit 2; succeed", "workspaceId", a.workspaceId())).json().get("id").asText();
-        Poll.until(Duration.ofSeconds(10), () -> a.member().get("/v1/runs/" + run).json().get("status").asText(), "succeeded"::equals, "run end");
+        String run = a.member().post("/v1/runs", Map.of("prompt", "write /workspace/victim.txt emit 2; succeed", "workspaceId", a.workspaceId()))
+                .json().get("id").asText();
+        Poll.until(Duration.ofSeconds(30), () -> a.member().get("/v1/runs/" + run).json().get("status").asText(), "succeeded"::equals, "run end");
+        String artifact = a.member().get("/v1/runs/" + run + "/artifacts").json().at("/data/0/id").asText();
+        assertThat(artifact).startsWith("art_");
+        String session = a.member().post("/v1/sessions", Map.of("workspaceId", a.workspaceId())).json().get("id").asText();
         String principal = a.member().get("/v1/me").json().get("principalId").asText();
         String keyId = a.owner().get("/v1/workspaces/" + a.workspaceId() + "/keys").json().at("/data/0/id").asText();
-        Map<String, String> ids = Map.of("id", "", "aid", "art_unknown", "principalId", principal, "keyId", keyId);
+        Map<String, String> ids = Map.of("id", "", "aid", artifact, "principalId", principal, "keyId", keyId, "toolUseId", "toolu_unknown");
 
         JsonNode paths = server.anonymous().get("/openapi.json").json().get("paths");
         int checked = 0;
@@ -41,7 +47,8 @@ class CrossTenantTest extends ServerTestBase {
             var entry = it.next();
             String template = entry.getKey();
             if (!template.contains("{")) continue;
-            String idValue = template.startsWith("/v1/runs") ? run : template.startsWith("/v1/workspaces") ? a.workspaceId() : "sbx_unknown";
+            String idValue = template.startsWith("/v1/runs") ? run : template.startsWith("/v1/workspaces") ? a.workspaceId()
+                    : template.startsWith("/v1/sessions") ? session : "sbx_unknown";
             String path = template.replace("{id}", idValue);
             for (var p : ids.entrySet()) path = path.replace("{" + p.getKey() + "}", p.getValue());
             for (Iterator<String> methods = entry.getValue().fieldNames(); methods.hasNext(); ) {
@@ -51,6 +58,8 @@ class CrossTenantTest extends ServerTestBase {
                     case "/v1/workspaces/{id}/members/{principalId}" -> "{\"role\":\"viewer\"}";
                     case "/v1/runs/{id}/artifacts/{aid}/review" -> "{\"state\":\"approved\"}";
                     case "/v1/sandboxes/{id}/exec" -> "{\"command\":[\"true\"]}";
+                    case "/v1/sessions/{id}/messages" -> "{\"prompt\":\"emit 2\"}";
+                    case "/v1/runs/{id}/permissions/{toolUseId}" -> "{\"decision\":\"allow\"}";
                     default -> "{}";
                 };
                 var res = b.admin().method(method, path, body);
@@ -60,7 +69,16 @@ class CrossTenantTest extends ServerTestBase {
                 checked++;
             }
         }
-        assertThat(checked).isGreaterThanOrEqualTo(15);
+        assertThat(checked).isGreaterThanOrEqualTo(25);
+        for (String ws : List.of("/v1/runs/" + run + "/ws", "/v1/sessions/" + session + "/ws")) {
+            assertThat(WebSockets.refusal(b.admin(), ws)).as("WebSocket upgrade of " + ws).isEqualTo(404);
+        }
+        assertThat(a.member().get("/v1/sessions/" + session).json().get("turns").asInt()).as("no message reached it").isZero();
+        assertThat(a.member().get("/v1/runs?sessionId=" + session).json().get("data")).isEmpty();
+        assertThat(b.admin().get("/v1/sessions").json().get("data").findValuesAsText("id")).doesNotContain(session);
+        assertThat(b.admin().get("/v1/sessions?workspaceId=" + a.workspaceId()).status()).isEqualTo(404);
+        assertThat(b.admin().post("/v1/runs", Map.of("prompt", "x", "sessionId", session)).status()).isEqualTo(404);
+        assertThat(b.admin().post("/v1/sessions", Map.of("workspaceId", a.workspaceId())).status()).isEqualTo(404);
         assertThat(a.member().get("/v1/runs/" + run).json().get("status").asText()).as("untouched").isEqualTo("succeeded");
         assertThat(a.owner().get("/v1/workspaces/" + a.workspaceId() + "/members").json().get("data")).hasSize(4);
 

@@ -1,10 +1,8 @@
 package io.agentbox.server;
 
-import io.agentbox.server.runs.RunExecutor;
 import io.agentbox.server.support.Db;
 import io.agentbox.server.support.Http;
 import io.agentbox.server.support.Poll;
-import io.agentbox.server.support.ScriptedRuns;
 import io.agentbox.server.support.ServerTestBase;
 import io.agentbox.server.support.Sse;
 import org.junit.jupiter.api.Test;
@@ -23,13 +21,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ParameterizedClass(name = "{0}")
 @EnumSource(Db.class)
 class EventStreamTest extends ServerTestBase {
-    private final ScriptedRuns runs = new ScriptedRuns();
-
-    @Override
-    protected Optional<RunExecutor> executor() {
-        return Optional.of(runs);
-    }
-
     @Override
     protected ServerConfig.Builder configure(ServerConfig.Builder b) {
         return b.sseKeepAlive(Duration.ofSeconds(1));
@@ -50,13 +41,18 @@ class EventStreamTest extends ServerTestBase {
         return new Sse(res.body());
     }
 
+    private static List<Long> range(long from, long to) {
+        return LongStream.rangeClosed(from, to).boxed().toList();
+    }
+
     @Test
     void framesCarryIdEventAndTheEventJsonAndEndAfterTheTerminalEvent() {
         String id = start(server.owner(), "emit 5; succeed");
         try (Sse sse = open(server.owner(), "/v1/runs/" + id + "/events", null)) {
             List<Sse.Frame> frames = sse.rest();
-            assertThat(frames).hasSize(6);
-            assertThat(frames).extracting(Sse.Frame::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+            assertThat(frames).extracting(Sse.Frame::event).containsExactly("run.started", "sandbox.ready",
+                    "text.delta", "text.delta", "text.delta", "text.delta", "text.delta", "text", "usage", "run.completed");
+            assertThat(frames).extracting(Sse.Frame::seq).containsExactlyElementsOf(range(1, 10));
             for (Sse.Frame f : frames) {
                 var json = f.json();
                 assertThat(json.get("seq").asLong()).isEqualTo(f.seq());
@@ -65,32 +61,35 @@ class EventStreamTest extends ServerTestBase {
                 assertThat(json.get("ts").asText()).isNotBlank();
                 assertThat(json.get("data").isObject()).isTrue();
             }
-            assertThat(frames.get(0).event()).isEqualTo("text.delta");
-            assertThat(frames.get(5).event()).isEqualTo("run.completed");
-            assertThat(frames.get(5).json().get("data").get("result").asText()).isEqualTo("done");
+            assertThat(frames.get(0).json().at("/data/prompt").asText()).isEqualTo("emit 5; succeed");
+            assertThat(frames.get(1).json().at("/data/sandboxId").asText())
+                    .isEqualTo(server.owner().get("/v1/runs/" + id).json().get("sandboxId").asText());
+            assertThat(frames.get(7).json().at("/data/text").asText()).isEqualTo("01234");
+            assertThat(frames.get(9).json().get("data").get("result").asText()).isEqualTo("01234");
+            assertThat(frames.get(9).json().at("/data/cost/total").isNumber()).isTrue();
         }
     }
 
     @Test
     void resumesFromAfterAndFromLastEventIdWithoutGapOrDuplicate() {
         String id = start(server.owner(), "emit 20; succeed");
-        Poll.until(Duration.ofSeconds(10), () -> server.owner().get("/v1/runs/" + id).json().get("status").asText(),
+        Poll.until(Duration.ofSeconds(30), () -> server.owner().get("/v1/runs/" + id).json().get("status").asText(),
                 "succeeded"::equals, "run end");
         try (Sse sse = open(server.owner(), "/v1/runs/" + id + "/events?after=7", null)) {
-            assertThat(sse.rest()).extracting(Sse.Frame::seq).containsExactlyElementsOf(LongStream.rangeClosed(8, 21).boxed().toList());
+            assertThat(sse.rest()).extracting(Sse.Frame::seq).containsExactlyElementsOf(range(8, 25));
         }
         try (Sse sse = open(server.owner(), "/v1/runs/" + id + "/events?after=2", "15")) {
             assertThat(sse.rest()).as("Last-Event-ID wins over ?after").extracting(Sse.Frame::seq)
-                    .containsExactlyElementsOf(LongStream.rangeClosed(16, 21).boxed().toList());
+                    .containsExactlyElementsOf(range(16, 25));
         }
-        try (Sse sse = open(server.owner(), "/v1/runs/" + id + "/events?after=21", null)) {
+        try (Sse sse = open(server.owner(), "/v1/runs/" + id + "/events?after=25", null)) {
             assertThat(sse.rest()).isEmpty();
         }
     }
 
     @Test
     void reconnectingWhileTheRunProducesLosesAndRepeatsNothing() {
-        String id = start(server.owner(), "emit 30; pause 150; emit 30; pause 150; emit 30; succeed");
+        String id = start(server.owner(), "slow 90 5");
         List<Long> seen = new ArrayList<>();
         String last = null;
         boolean ended = false;
@@ -111,22 +110,29 @@ class EventStreamTest extends ServerTestBase {
                 }
             }
         }
-        assertThat(seen).containsExactlyElementsOf(LongStream.rangeClosed(1, 91).boxed().toList());
+        assertThat(seen).containsExactlyElementsOf(range(1, 95));
     }
 
     @Test
     void followsLiveEventsAndSendsKeepAliveComments() {
         String gate = "go-" + java.util.UUID.randomUUID();
-        String id = start(server.owner(), "emit 2; hold " + gate + "; emit 2; succeed");
+        String id = start(server.owner(), "emit 2; hold " + gate + "; emit 2");
         try (Sse sse = open(server.owner(), "/v1/runs/" + id + "/events", null)) {
-            assertThat(sse.next().orElseThrow().seq()).isEqualTo(1);
-            assertThat(sse.next().orElseThrow().seq()).isEqualTo(2);
+            List<Long> seqs = new ArrayList<>();
+            while (true) {
+                Sse.Frame f = sse.next().orElseThrow();
+                seqs.add(f.seq());
+                if (f.event().equals("tool.result")) break;
+            }
             Thread.ofVirtual().start(() -> {
                 Poll.until(Duration.ofSeconds(10), sse::comments, c -> c.contains("keep-alive"), "a keep-alive comment");
-                runs.release(gate);
+                model.release(gate);
             });
             List<Sse.Frame> rest = sse.rest();
-            assertThat(rest).extracting(Sse.Frame::seq).containsExactly(3L, 4L, 5L);
+            rest.forEach(f -> seqs.add(f.seq()));
+            assertThat(seqs).containsExactlyElementsOf(range(1, seqs.size()));
+            assertThat(rest.getLast().event()).isEqualTo("run.completed");
+            assertThat(rest.getLast().json().at("/data/result").asText()).isEqualTo("01");
             assertThat(sse.comments()).contains("keep-alive");
         }
     }
@@ -134,10 +140,12 @@ class EventStreamTest extends ServerTestBase {
     @Test
     void followFalseReplaysAndCloses() {
         String id = start(server.owner(), "emit 3; hold never");
-        Poll.until(Duration.ofSeconds(10), () -> server.owner().get("/v1/runs/" + id + "/events?follow=false").body(),
-                b -> b.contains("id: 3"), "three events");
+        Poll.until(Duration.ofSeconds(30), () -> server.owner().get("/v1/runs/" + id + "/events?follow=false").body(),
+                b -> b.contains("event: tool.result"), "the first turn stored");
         try (Sse sse = open(server.owner(), "/v1/runs/" + id + "/events?follow=false", null)) {
-            assertThat(sse.rest()).extracting(Sse.Frame::seq).containsExactly(1L, 2L, 3L);
+            List<Sse.Frame> frames = sse.rest();
+            assertThat(frames).extracting(Sse.Frame::seq).containsExactlyElementsOf(range(1, frames.size()));
+            assertThat(frames).extracting(Sse.Frame::event).contains("text.delta", "tool.result").doesNotContain("run.completed");
         }
         assertThat(server.owner().post("/v1/runs/" + id + "/cancel", Map.of()).json().get("status").asText()).isEqualTo("canceled");
     }
@@ -146,11 +154,14 @@ class EventStreamTest extends ServerTestBase {
     void canceledRunStreamEndsWithRunCanceled() {
         String id = start(server.owner(), "emit 1; hold never");
         try (Sse sse = open(server.owner(), "/v1/runs/" + id + "/events", null)) {
-            assertThat(sse.next().orElseThrow().seq()).isEqualTo(1);
+            while (!sse.next().orElseThrow().event().equals("tool.result")) {
+                // the first turn: its text and the tool call that brings the agent back
+            }
             server.owner().post("/v1/runs/" + id + "/cancel", Map.of("reason", "stop"));
             List<Sse.Frame> rest = sse.rest();
-            assertThat(rest).extracting(Sse.Frame::event).containsExactly("run.canceled");
-            assertThat(rest.get(0).json().get("data").get("reason").asText()).isEqualTo("stop");
+            assertThat(rest.getLast().event()).isEqualTo("run.canceled");
+            assertThat(rest.getLast().json().get("data").get("reason").asText()).isEqualTo("stop");
+            assertThat(rest).extracting(Sse.Frame::event).doesNotContain("run.completed", "run.failed");
         }
     }
 

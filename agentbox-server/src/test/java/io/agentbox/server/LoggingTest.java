@@ -61,6 +61,24 @@ class LoggingTest extends ServerTestBase {
         assertThat(access.get("durationMs").isNumber()).isTrue();
     }
 
+    @Test
+    void theModelKeyReachesTheModelAndNothingElse() throws IOException {
+        String id = server.owner().post("/v1/runs", Map.of("prompt", "bash env; bash cat /proc/self/environ; say done")).json().get("id").asText();
+        JsonNode run = Poll.until(Duration.ofSeconds(30), () -> server.owner().get("/v1/runs/" + id).json(),
+                r -> r.get("status").asText().equals("succeeded"), "run end");
+        assertThat(model.fake().lastRequest().hasApiKey(MODEL_KEY)).as("the model got the key").isTrue();
+        String events = server.owner().get("/v1/runs/" + id + "/events?follow=false").body();
+        assertThat(events).contains("PATH=").doesNotContain(MODEL_KEY).doesNotContain("ANTHROPIC");
+        assertThat(run.toString()).doesNotContain(MODEL_KEY);
+        assertThat(String.join("\n", lines())).doesNotContain(MODEL_KEY);
+        try (var files = Files.walk(dir)) {
+            for (var f : files.filter(Files::isRegularFile).toList()) {
+                assertThat(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1)).as(f.toString())
+                        .doesNotContain(MODEL_KEY);
+            }
+        }
+    }
+
     private static JsonNode parse(String line) {
         try {
             return Http.JSON.readTree(line);

@@ -34,7 +34,8 @@ class OperationsTest extends ServerTestBase {
     @Test
     void metricsExposeRunsSandboxesTokensCostAndHttpLatency() {
         String id = server.owner().post("/v1/runs", Map.of("prompt", "cost 0.5; succeed")).json().get("id").asText();
-        Poll.until(Duration.ofSeconds(10), () -> server.owner().get("/v1/runs/" + id).json().get("status").asText(), "succeeded"::equals, "run end");
+        Poll.until(Duration.ofSeconds(30), () -> server.owner().get("/v1/runs/" + id).json().get("status").asText(), "succeeded"::equals, "run end");
+        assertThat(server.owner().get("/v1/runs/" + id).json().at("/cost/model").asDouble()).isCloseTo(0.5, org.assertj.core.api.Assertions.within(0.001));
         var m = server.anonymous().get("/metrics");
         assertThat(m.status()).isEqualTo(200);
         assertThat(m.header("Content-Type").orElse("")).startsWith("text/plain");
@@ -43,6 +44,8 @@ class OperationsTest extends ServerTestBase {
                 .contains("agentbox_runs{state=\"queued\"}")
                 .contains("agentbox_sandboxes_alive")
                 .contains("agentbox_runs_finished_total{status=\"succeeded\"}")
+                .contains("agentbox_model_tokens_total{kind=\"input\"}")
+                .contains("agentbox_cost_usd_total{part=\"model\"}")
                 .contains("agentbox_http_request_duration_seconds_bucket{method=\"POST\",route=\"/v1/runs\",status=\"202\"");
     }
 
@@ -58,6 +61,9 @@ class OperationsTest extends ServerTestBase {
             path.getValue().fieldNames().forEachRemaining(m -> documented.add(m.toUpperCase(Locale.ROOT) + " " + path.getKey()));
         }
         assertThat(documented).containsExactlyInAnyOrderElementsOf(server.server().registeredRoutes());
+        assertThat(documented).contains("POST /v1/sessions", "POST /v1/sessions/{id}/messages", "GET /v1/sessions/{id}",
+                "DELETE /v1/sessions/{id}", "GET /v1/runs/{id}/ws", "GET /v1/sessions/{id}/ws", "GET /v1/runs/{id}/artifacts",
+                "POST /v1/runs/{id}/permissions/{toolUseId}");
         assertThat(documented).contains("POST /v1/runs", "GET /v1/runs/{id}/events", "POST /v1/runs/{id}/cancel",
                 "POST /v1/workspaces", "POST /v1/workspaces/{id}/keys", "POST /v1/sandboxes", "GET /healthz", "GET /metrics");
         var createRun = doc.at("/paths/~1v1~1runs/post/requestBody/content/application~1json/schema");

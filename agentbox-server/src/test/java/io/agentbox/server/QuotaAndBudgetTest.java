@@ -1,11 +1,9 @@
 package io.agentbox.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentbox.server.runs.RunExecutor;
 import io.agentbox.server.support.Db;
 import io.agentbox.server.support.Http;
 import io.agentbox.server.support.Poll;
-import io.agentbox.server.support.ScriptedRuns;
 import io.agentbox.server.support.ServerTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -23,13 +21,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ParameterizedClass(name = "{0}")
 @EnumSource(Db.class)
 class QuotaAndBudgetTest extends ServerTestBase {
-    private final ScriptedRuns runs = new ScriptedRuns();
-
-    @Override
-    protected Optional<RunExecutor> executor() {
-        return Optional.of(runs);
-    }
-
     @Override
     protected ServerConfig.Builder configure(ServerConfig.Builder b) {
         return b.workspaceConcurrency(2).maxConcurrentRuns(3);
@@ -64,17 +55,17 @@ class QuotaAndBudgetTest extends ServerTestBase {
         var a = server.tenant("quota-a");
         var b = server.tenant("quota-b");
         List<String> ids = new ArrayList<>(start(a.member(), a.workspaceId(), "hold " + gate, 4));
-        Poll.until(Duration.ofSeconds(10), () -> count(a.member(), a.workspaceId(), "running"), n -> n == 2, "two running in A");
+        Poll.until(Duration.ofSeconds(30), () -> count(a.member(), a.workspaceId(), "running"), n -> n == 2, "two running in A");
         neverAbove(a.member(), a.workspaceId(), 2);
         assertThat(count(a.member(), a.workspaceId(), "queued")).isEqualTo(2);
 
         ids.addAll(start(b.member(), b.workspaceId(), "hold " + gate, 2));
-        Poll.until(Duration.ofSeconds(10), () -> count(b.member(), b.workspaceId(), "running"), n -> n == 1, "B gets the one free global slot");
+        Poll.until(Duration.ofSeconds(30), () -> count(b.member(), b.workspaceId(), "running"), n -> n == 1, "B gets the one free global slot");
         neverAbove(b.member(), b.workspaceId(), 1);
 
-        runs.release(gate);
+        model.release(gate);
         for (String id : ids) {
-            Poll.until(Duration.ofSeconds(15), () -> server.owner().get("/v1/runs/" + id).json().get("status").asText(),
+            Poll.until(Duration.ofSeconds(30), () -> server.owner().get("/v1/runs/" + id).json().get("status").asText(),
                     "succeeded"::equals, "run " + id + " succeeded");
         }
     }
@@ -86,9 +77,9 @@ class QuotaAndBudgetTest extends ServerTestBase {
         assertThat(t.member().patch("/v1/workspaces/" + t.workspaceId(), Map.of("maxConcurrentRuns", 3)).status()).isEqualTo(403);
         assertThat(t.admin().patch("/v1/workspaces/" + t.workspaceId(), Map.of("maxConcurrentRuns", 3)).json().get("maxConcurrentRuns").asInt()).isEqualTo(3);
         List<String> ids = start(t.member(), t.workspaceId(), "hold " + gate, 3);
-        Poll.until(Duration.ofSeconds(10), () -> count(t.member(), t.workspaceId(), "running"), n -> n == 3, "three running");
-        runs.release(gate);
-        for (String id : ids) Poll.until(Duration.ofSeconds(15), () -> t.member().get("/v1/runs/" + id).json().get("status").asText(),
+        Poll.until(Duration.ofSeconds(30), () -> count(t.member(), t.workspaceId(), "running"), n -> n == 3, "three running");
+        model.release(gate);
+        for (String id : ids) Poll.until(Duration.ofSeconds(30), () -> t.member().get("/v1/runs/" + id).json().get("status").asText(),
                 "succeeded"::equals, "run end");
     }
 
@@ -99,7 +90,7 @@ class QuotaAndBudgetTest extends ServerTestBase {
         var patched = t.admin().patch("/v1/workspaces/" + ws, Map.of("dailyBudgetUsd", 0.05));
         assertThat(patched.json().get("dailyBudgetUsd").asDouble()).isEqualTo(0.05);
         for (String id : start(t.member(), ws, "cost 0.03; succeed", 2)) {
-            Poll.until(Duration.ofSeconds(10), () -> t.member().get("/v1/runs/" + id).json().get("status").asText(), "succeeded"::equals, "run end");
+            Poll.until(Duration.ofSeconds(30), () -> t.member().get("/v1/runs/" + id).json().get("status").asText(), "succeeded"::equals, "run end");
         }
         var rejected = t.member().post("/v1/runs", Map.of("prompt", "succeed", "workspaceId", ws));
         assertThat(rejected.status()).isEqualTo(402);
@@ -120,10 +111,10 @@ class QuotaAndBudgetTest extends ServerTestBase {
         t.admin().patch("/v1/workspaces/" + ws, Map.of("dailyBudgetUsd", 0.05, "maxConcurrentRuns", 1));
         String first = start(t.member(), ws, "hold " + gate + "; cost 0.10; succeed", 1).get(0);
         String second = start(t.member(), ws, "succeed", 1).get(0);
-        Poll.until(Duration.ofSeconds(10), () -> t.member().get("/v1/runs/" + first).json().get("status").asText(), "running"::equals, "first running");
+        Poll.until(Duration.ofSeconds(30), () -> t.member().get("/v1/runs/" + first).json().get("status").asText(), "running"::equals, "first running");
         assertThat(t.member().get("/v1/runs/" + second).json().get("status").asText()).isEqualTo("queued");
-        runs.release(gate);
-        JsonNode failed = Poll.until(Duration.ofSeconds(10), () -> t.member().get("/v1/runs/" + second).json(),
+        model.release(gate);
+        JsonNode failed = Poll.until(Duration.ofSeconds(30), () -> t.member().get("/v1/runs/" + second).json(),
                 r -> r.get("status").asText().equals("failed"), "second fails");
         assertThat(failed.get("error").get("category").asText()).isEqualTo("budget_exceeded");
     }

@@ -1,9 +1,11 @@
 package io.agentbox.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.server.support.Db;
 import io.agentbox.server.support.Http;
 import io.agentbox.server.support.Poll;
+import io.agentbox.server.support.ScriptedModel;
 import io.agentbox.server.support.ServerTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -18,13 +20,14 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 @ParameterizedClass(name = "{0}")
 @EnumSource(Db.class)
 class RunsApiTest extends ServerTestBase {
 
     private static JsonNode awaitStatus(Http http, String runId, String status) {
-        return Poll.until(Duration.ofSeconds(10), () -> http.get("/v1/runs/" + runId).json(),
+        return Poll.until(Duration.ofSeconds(30), () -> http.get("/v1/runs/" + runId).json(),
                 r -> r.get("status").asText().equals(status), "run " + runId + " " + status);
     }
 
@@ -42,11 +45,51 @@ class RunsApiTest extends ServerTestBase {
         assertThat(r.header("Location")).contains("/v1/runs/" + run.get("id").asText());
 
         JsonNode done = awaitStatus(t.member(), run.get("id").asText(), "succeeded");
-        assertThat(done.get("result").asText()).isEqualTo("done");
-        assertThat(done.get("cost").get("total").asDouble()).isEqualTo(0.01);
+        assertThat(done.get("result").asText()).as("the model's answer").isEqualTo("012");
+        assertThat(done.get("cost").get("model").asDouble()).isCloseTo(0.01, within(0.0001));
+        assertThat(done.get("cost").get("total").asDouble()).isGreaterThanOrEqualTo(done.get("cost").get("model").asDouble());
+        assertThat(done.get("usage").get("inputTokens").asLong()).isEqualTo(3333);
+        assertThat(done.get("turns").asInt()).isEqualTo(1);
         assertThat(done.get("startedAt").isNull()).isFalse();
         assertThat(done.get("finishedAt").isNull()).isFalse();
         assertThat(done.get("error").isNull()).isTrue();
+        String sandboxId = done.get("sandboxId").asText();
+        assertThat(sandboxId).as("the run's sandbox is recorded").startsWith("sbx");
+        assertThat(sandboxes().list(SandboxQuery.ALL)).as("a run's sandbox ends with it").noneMatch(i -> i.id().equals(sandboxId));
+        assertThat(model.fake().lastRequest().hasApiKey(ScriptedModel.API_KEY)).isTrue();
+    }
+
+    @Test
+    void optionsReachTheAgent() {
+        var t = server.tenant("options");
+        var r = t.member().post("/v1/runs", Map.of("prompt", "bash echo one; bash echo two; bash echo three; say never", "workspaceId", t.workspaceId(),
+                "model", "claude-haiku-4-5", "options", Map.of("maxTurns", 2, "appendSystemPrompt", "Answer like a pirate.",
+                        "disallowedTools", List.of("WebFetch"))));
+        JsonNode failed = awaitStatus(t.member(), r.json().get("id").asText(), "failed");
+        assertThat(failed.get("error").get("category").asText()).isEqualTo("max_turns");
+        assertThat(failed.get("turns").asInt()).isEqualTo(2);
+        var last = model.fake().messageRequests().stream()
+                .filter(q -> q.messages().getFirst().toString().contains("bash echo one")).toList().getLast();
+        assertThat(last.model()).contains("claude-haiku-4-5");
+        assertThat(last.systemText()).contains("Answer like a pirate.");
+        assertThat(last.toolNames()).contains("Bash").doesNotContain("WebFetch");
+    }
+
+    @Test
+    void cancelStopsTheSandboxCommandAndTheSandboxIsGoneWithinTwoSeconds() {
+        var t = server.tenant("cancel-sandbox");
+        String id = t.member().post("/v1/runs", Map.of("prompt", "bash sleep 600", "workspaceId", t.workspaceId())).json().get("id").asText();
+        String running = Poll.until(Duration.ofSeconds(20), () -> t.member().get("/v1/runs/" + id + "/events?follow=false").body(),
+                b -> b.contains("event: tool.call"), "the command started");
+        String sandboxId = t.member().get("/v1/runs/" + id).json().get("sandboxId").asText();
+        assertThat(sandboxes().list(SandboxQuery.ALL)).anyMatch(i -> i.id().equals(sandboxId));
+        long start = System.nanoTime();
+        var r = t.member().post("/v1/runs/" + id + "/cancel", Map.of("reason", "too slow"));
+        assertThat(r.json().get("status").asText()).isEqualTo("canceled");
+        assertThat(sandboxes().list(SandboxQuery.ALL)).as("the sandbox is gone when the run reports canceled")
+                .noneMatch(i -> i.id().equals(sandboxId));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(running).isNotNull();
     }
 
     @Test
@@ -74,6 +117,11 @@ class RunsApiTest extends ServerTestBase {
                 new Case(Map.of("prompt", "x", "options", Map.of("timeout", "soon")), "'options.timeout' must be a duration"),
                 new Case(Map.of("prompt", "x", "options", Map.of("allowedTools", List.of("Bash", 3))), "'options.allowedTools[1]' must be a string"),
                 new Case(Map.of("prompt", "x", "options", Map.of("speed", 1)), "'options.speed' is not recognized"),
+                new Case(Map.of("prompt", "x", "options", Map.of("maxBudgetUsd", 0)), "'options.maxBudgetUsd' must be greater than 0"),
+                new Case(Map.of("prompt", "x", "options", Map.of("thinkingBudget", 10)), "'options.thinkingBudget' must be between"),
+                new Case(Map.of("prompt", "x", "options", Map.of("network", "wifi")), "'options.network' must be one of"),
+                new Case(Map.of("prompt", "x", "options", Map.of("disallowedTools", List.of("Bash(", "ok"))), "'options.disallowedTools[0]' is not a tool rule"),
+                new Case(Map.of("prompt", "x", "sessionId", 7), "'sessionId' must be a string"),
                 new Case(Map.of("prompt", "x", "template", "../etc"), "'template' must be a template name"),
                 new Case("{\"prompt\": ", "not valid JSON"),
                 new Case("[1,2]", "must be a JSON object"),
@@ -138,7 +186,7 @@ class RunsApiTest extends ServerTestBase {
         var failed = m.get("/v1/runs?workspaceId=" + t.workspaceId() + "&status=failed").json().get("data");
         assertThat(failed).hasSize(1);
         assertThat(failed.get(0).get("id").asText()).isEqualTo(failing);
-        assertThat(failed.get(0).get("error").get("category").asText()).isEqualTo("tool_error");
+        assertThat(failed.get(0).get("error").get("category").asText()).as("a 400 from the model API").isEqualTo("api_error");
         assertThat(m.get("/v1/runs?workspaceId=" + t.workspaceId() + "&since=" + before).json().get("data")).hasSize(8);
         String failingAt = m.get("/v1/runs/" + failing).json().get("createdAt").asText();
         var recent = m.get("/v1/runs?workspaceId=" + t.workspaceId() + "&since=" + failingAt).json().get("data");

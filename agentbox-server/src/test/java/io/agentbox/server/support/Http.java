@@ -39,6 +39,10 @@ public final class Http {
         return baseUrl;
     }
 
+    public Optional<String> key() {
+        return key;
+    }
+
     public record Res(int status, HttpResponse<byte[]> raw) {
         public String body() {
             return new String(raw.body(), StandardCharsets.UTF_8);

@@ -11,7 +11,7 @@ public final class ServerProcess {
 
     public static void main(String[] args) throws Exception {
         ServerConfig config = ServerConfig.load(Map.of(), System.getenv());
-        AgentboxServer server = AgentboxServer.builder(config).runExecutor(new ScriptedRuns()).build().start();
+        AgentboxServer server = AgentboxServer.builder(config).build().start();
         System.out.println("LISTENING " + server.url());
         System.out.flush();
         server.awaitStop();

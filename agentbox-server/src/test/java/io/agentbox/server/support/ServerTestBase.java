@@ -1,8 +1,9 @@
 package io.agentbox.server.support;
 
 import io.agentbox.sandbox.SandboxProvider;
+import io.agentbox.sandbox.SandboxQuery;
+import io.agentbox.sandbox.Sandboxes;
 import io.agentbox.server.ServerConfig;
-import io.agentbox.server.runs.RunExecutor;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
@@ -15,23 +16,16 @@ import java.util.Optional;
 
 /**
  * One real server per database for a test class: subclasses are {@code @ParameterizedClass
- * @EnumSource(Db.class)}, so every test runs on SQLite and on PostgreSQL.
+ * @EnumSource(Db.class)}, so every test runs on SQLite and on PostgreSQL. Runs execute with the real
+ * agent runtime in real sandboxes, against a {@link ScriptedModel} that the prompts script.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ServerTestBase {
     @Parameter
     protected Db db;
     protected Path dir;
+    protected ScriptedModel model;
     protected TestServer server;
-
-    /** How this class's server carries out runs. */
-    protected Optional<RunExecutor> executor() {
-        return Optional.of(new ScriptedRuns());
-    }
-
-    protected Optional<SandboxProvider> sandboxProvider() {
-        return Optional.empty();
-    }
 
     protected ServerConfig.Builder configure(ServerConfig.Builder b) {
         return b;
@@ -40,13 +34,25 @@ public abstract class ServerTestBase {
     @BeforeParameterizedClassInvocation(injectArguments = false)
     void startServer() throws IOException {
         this.dir = Files.createTempDirectory("agentbox-test-");
-        this.server = TestServer.start(db, dir, this::configure, executor(), sandboxProvider());
+        this.model = ScriptedModel.start();
+        this.server = TestServer.start(db, dir, b -> configure(TestServer.withModel(b, model)), Optional.empty(), Optional.empty());
+    }
+
+    /** The sandboxes of this class's server, as any process on the machine sees them. */
+    protected SandboxProvider sandboxes() {
+        return Sandboxes.local(dir.resolve("data"));
     }
 
     @AfterParameterizedClassInvocation
     void stopServer() {
-        if (server != null) server.close();
-        server = null;
-        TestFiles.deleteRecursively(dir);
+        try {
+            if (server != null) server.close();
+            server = null;
+            // Sessions keep their sandboxes across server restarts; a test class ends them all.
+            if (dir != null) sandboxes().list(SandboxQuery.ALL).forEach(i -> sandboxes().kill(i.id()));
+        } finally {
+            if (model != null) model.close();
+            TestFiles.deleteRecursively(dir);
+        }
     }
 }

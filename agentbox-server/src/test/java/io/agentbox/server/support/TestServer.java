@@ -52,8 +52,9 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(server, key, config.logFile().orElseThrow(), console);
     }
 
-    public static TestServer start(Db db, Path dir, RunExecutor executor) {
-        return start(db, dir, UnaryOperator.identity(), Optional.of(executor), Optional.empty());
+    /** Points the server's runs at the scripted model. */
+    public static ServerConfig.Builder withModel(ServerConfig.Builder b, ScriptedModel model) {
+        return b.anthropicBaseUrl(model.baseUrl()).anthropicApiKey(ScriptedModel.API_KEY);
     }
 
     public AgentboxServer server() {
