@@ -1,11 +1,14 @@
 package io.agentbox.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.server.support.Db;
 import io.agentbox.server.support.ServerTestBase;
+import io.agentbox.server.support.WebSockets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,5 +34,25 @@ class RateLimitTest extends ServerTestBase {
         assertThat(retryAfter).isBetween(1L, 6L);
         assertThat(server.owner().get("/v1/me").status()).as("another key is unaffected").isEqualTo(200);
         assertThat(server.anonymous().get("/healthz").status()).as("operations endpoints are not limited").isEqualTo(200);
+    }
+
+    @Test
+    void webSocketUpgradesAndMessagesCountAgainstTheKeysBucket() {
+        String run = server.owner().post("/v1/runs", Map.of("prompt", "hold never")).json().get("id").asText();
+        var created = server.owner().post("/v1/workspaces/" + server.defaultWorkspace() + "/keys", Map.of("name", "ws", "role", "viewer"));
+        var limited = server.owner().as(created.json().get("key").asText());
+        try (WebSockets ws = WebSockets.open(limited, "/v1/runs/" + run + "/ws")) {
+            for (int i = 0; i < 9; i++) {
+                ws.send(Map.of("type", "cancel"));
+                assertThat(ws.until(f -> f.path("type").asText().equals("error"), Duration.ofSeconds(10)).getLast().at("/error/code").asText())
+                        .isEqualTo("forbidden");
+            }
+            ws.send(Map.of("type", "cancel"));
+            JsonNode limitedFrame = ws.until(f -> f.path("type").asText().equals("error"), Duration.ofSeconds(10)).getLast();
+            assertThat(limitedFrame.at("/error/code").asText()).isEqualTo("rate_limited");
+            assertThat(limitedFrame.at("/error/retryAfter").asLong()).isPositive();
+        }
+        assertThat(WebSockets.refusal(limited, "/v1/runs/" + run + "/ws")).isEqualTo(429);
+        assertThat(server.owner().post("/v1/runs/" + run + "/cancel", Map.of()).json().get("status").asText()).isEqualTo("canceled");
     }
 }

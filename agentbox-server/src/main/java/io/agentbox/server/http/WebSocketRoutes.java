@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -86,7 +87,7 @@ public final class WebSocketRoutes {
             @Override
             void follow() throws Exception {
                 stream.follow(run.id(), after, true, sink());
-                peer.close(1000, "run ended");
+                closeAfterAnswers(1000, "run ended");
             }
 
             @Override
@@ -125,7 +126,7 @@ public final class WebSocketRoutes {
                     current = next(seen).orElse(null);
                     if (current != null) continue;
                     if (sessions.find(session.id()).filter(x -> x.status() == Session.Status.ACTIVE).isEmpty()) {
-                        peer.close(1000, "session ended");
+                        closeAfterAnswers(1000, "session ended");
                         return;
                     }
                     newRun.tryAcquire(NEXT_RUN_POLL.toMillis(), TimeUnit.MILLISECONDS);
@@ -171,10 +172,21 @@ public final class WebSocketRoutes {
         private final List<String> accepted;
         WebSocketEndpoint.Peer peer;
         private Thread follower;
+        /** Held while a client message is answered: a cancel ends the run, and the answer must go out before the socket closes. */
+        private final ReentrantLock answering = new ReentrantLock();
 
         Socket(Caller caller, List<String> accepted) {
             this.caller = caller;
             this.accepted = accepted;
+        }
+
+        void closeAfterAnswers(int code, String reason) {
+            answering.lock();
+            try {
+                peer.close(code, reason);
+            } finally {
+                answering.unlock();
+            }
         }
 
         /** Streams until the socket closes (or, for a run, its terminal event). */
@@ -225,6 +237,15 @@ public final class WebSocketRoutes {
 
         @Override
         public void onMessage(String text) {
+            answering.lock();
+            try {
+                answer(text);
+            } finally {
+                answering.unlock();
+            }
+        }
+
+        private void answer(String text) {
             String type = "";
             Optional<String> id = Optional.empty();
             try {

@@ -100,7 +100,11 @@ public final class WebSockets implements AutoCloseable {
     }
 
     public void send(Object message) {
-        socket.sendText(Http.write(message), true).join();
+        sendRaw(Http.write(message));
+    }
+
+    public void sendRaw(String text) {
+        socket.sendText(text, true).join();
     }
 
     /** The next frame, or empty when the socket closed (or nothing came in {@code timeout}). */
