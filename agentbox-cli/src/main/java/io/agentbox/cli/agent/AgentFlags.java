@@ -31,11 +31,11 @@ final class AgentFlags {
             description = "Wall-clock limit of a run, e.g. 10m (exit code 5).")
     Duration timeout;
 
-    @Option(names = {"--allowed-tools", "--allowedTools"}, paramLabel = "RULES", split = ",(?![^()]*\\))",
+    @Option(names = {"--allowed-tools", "--allowedTools"}, paramLabel = "RULES", split = ",(?![^()]*\\))", splitSynopsisLabel = ",",
             description = "Rules that pre-approve calls, e.g. 'Bash(git:*)' 'Edit(src/**)' (comma separated or repeated).")
     List<String> allowedTools = new ArrayList<>();
 
-    @Option(names = {"--disallowed-tools", "--disallowedTools"}, paramLabel = "RULES", split = ",(?![^()]*\\))",
+    @Option(names = {"--disallowed-tools", "--disallowedTools"}, paramLabel = "RULES", split = ",(?![^()]*\\))", splitSynopsisLabel = ",",
             description = "Rules that refuse calls in every mode; a bare tool name hides the tool (comma separated or repeated).")
     List<String> disallowedTools = new ArrayList<>();
 

@@ -172,7 +172,7 @@ final class ConsoleRenderer implements EventListener, AutoCloseable {
             if (i > 0) sb.append("\n    ");
             sb.append(shorten(lines[i], RESULT_PREVIEW_CHARS));
         }
-        if (lines.length > shown) sb.append(" … +").append(lines.length - shown).append(" lines");
+        if (lines.length > shown) sb.append("\n    … +").append(lines.length - shown).append(" lines");
         return sb.toString();
     }
 

@@ -28,8 +28,8 @@ import java.util.function.Function;
 
 /** {@code agentbox run "prompt"}: one agent run in a sandbox, streamed live, ending with the result, usage and cost. */
 @Command(name = "run", sortOptions = false,
-        description = {"Run a Claude agent on a prompt in a fresh sandbox, streaming every step.",
-                "The prompt may come on stdin. Exit codes: 0 success, 1 internal error, 2 configuration or usage error,",
+        description = "Run a Claude agent on a prompt in a fresh sandbox, streaming every step. The prompt may also come on stdin.",
+        footer = {"", "Exit codes: 0 success, 1 internal error, 2 configuration or usage error (e.g. no ANTHROPIC_API_KEY),",
                 "3 max turns, 4 budget exceeded, 5 timeout, 6 model API error, 7 API key refused, 8 sandbox error, 130 canceled."})
 public final class RunCommand implements Callable<Integer> {
     @Spec
