@@ -86,6 +86,7 @@ public final class AgentboxServer implements AutoCloseable {
     private final Object stopped = new Object();
 
     private Database db;
+    private JdbiEventStore events;
     private HttpServer http;
     private Scheduler scheduler;
     private Reaper reaper;
@@ -129,7 +130,8 @@ public final class AgentboxServer implements AutoCloseable {
     private void startComponents() {
         db = Database.open(config);
         TenancyStore tenancy = new JdbiTenancyStore(db);
-        JdbiEventStore events = new JdbiEventStore(db);
+        EventBus bus = new EventBus();
+        events = new JdbiEventStore(db, bus::publish);
         JdbiRunStore runs = new JdbiRunStore(db, events);
         JdbiSandboxStore sandboxStore = new JdbiSandboxStore(db);
         JdbiArtifactStore artifactStore = new JdbiArtifactStore(db);
@@ -141,7 +143,6 @@ public final class AgentboxServer implements AutoCloseable {
 
         SandboxService sandboxes = new SandboxService(provider, sandboxStore, clock, config.nodeId());
         Metrics metrics = new Metrics(runs::countByStatus, sandboxes::aliveCount);
-        EventBus bus = new EventBus();
         RunStateMachine stateMachine = new RunStateMachine(runs, bus, clock);
         stateMachine.onTransition((id, status) -> {
             if (status.terminal()) metrics.runFinished(status);
@@ -165,7 +166,7 @@ public final class AgentboxServer implements AutoCloseable {
             executor = new AgentExecutor(config, client, pricing(), sandboxes, sessionStore, tenancy, budgets, capture,
                     permissions, metrics, clock);
         }
-        scheduler = new Scheduler(config, runs, events, tenancy, stateMachine, bus, budgets, sandboxes, executor, clock);
+        scheduler = new Scheduler(config, runs, events, tenancy, stateMachine, budgets, sandboxes, executor, clock);
         runService = new RunService(config, runs, tenancy, stateMachine, scheduler, budgets, sandboxes, sessionStore,
                 permissions, unavailable, clock);
         SessionService sessionService = new SessionService(config, sessionStore, runs, runService, sandboxes, clock);
@@ -285,6 +286,7 @@ public final class AgentboxServer implements AutoCloseable {
             quietly(scheduler::close);
         }
         modelClient.ifPresent(c -> quietly(c::close));
+        if (events != null) quietly(events::close);
         if (db != null) quietly(db::close);
     }
 

@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -26,6 +27,7 @@ import java.util.function.BooleanSupplier;
 public final class EventStream {
     private static final int BATCH = 500;
     private static final Duration POLL = Duration.ofSeconds(1);
+    private static final ThreadFactory STREAMERS = Thread.ofPlatform().name("event-stream-", 0).daemon().factory();
 
     private final EventStore events;
     private final RunStore runs;
@@ -63,7 +65,7 @@ public final class EventStream {
         OutputStream out = ctx.res().getOutputStream();
         out.write(": stream of run ".concat(runId).concat("\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
-        follow(runId, after, follow, new Sink() {
+        onStreamThread(() -> follow(runId, after, follow, new Sink() {
             @Override
             public void send(RunEvent e) throws IOException {
                 String frame = "id: " + e.seq() + "\nevent: " + e.type() + "\ndata: " + Views.event(e) + "\n\n";
@@ -76,7 +78,39 @@ public final class EventStream {
                 out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
                 out.flush();
             }
+        }));
+    }
+
+    /** Work that {@link #onStreamThread} runs. */
+    @FunctionalInterface
+    public interface StreamWork {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs a stream's delivery loop on a platform thread and waits for it. Requests run on virtual
+     * threads, which share a carrier per core and are never preempted: under load, a woken stream would
+     * wait behind CPU-bound agent work for a carrier. The operating system preempts platform threads, so
+     * an event reaches its clients promptly however busy the agents are.
+     */
+    public static void onStreamThread(StreamWork work) throws Exception {
+        Exception[] failure = new Exception[1];
+        Thread t = STREAMERS.newThread(() -> {
+            try {
+                work.run();
+            } catch (Exception e) {
+                failure[0] = e;
+            }
         });
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            t.interrupt();
+            t.join();
+            throw e;
+        }
+        if (failure[0] != null) throw failure[0];
     }
 
     /**

@@ -216,7 +216,8 @@ public final class WebSocketRoutes {
         @Override
         public void onOpen(WebSocketEndpoint.Peer peer) {
             this.peer = peer;
-            follower = Thread.ofVirtual().name("ws-follower").start(() -> {
+            // A platform thread, as for SSE (see EventStream.onStreamThread): events go out however busy the agents are.
+            follower = Thread.ofPlatform().daemon().name("ws-follower").start(() -> {
                 try {
                     follow();
                 } catch (IOException e) {

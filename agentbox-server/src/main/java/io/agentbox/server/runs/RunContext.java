@@ -25,7 +25,6 @@ public final class RunContext {
     private final Run run;
     private final RunStateMachine stateMachine;
     private final EventStore events;
-    private final EventBus bus;
     private final Clock clock;
     private final Consumer<String> sandboxRecorder;
     private final List<Consumer<String>> cancelHooks = new CopyOnWriteArrayList<>();
@@ -35,12 +34,11 @@ public final class RunContext {
     /** Set when a transition found the run already ended by someone else (cancel, reaper, shutdown). */
     private volatile boolean endedElsewhere;
 
-    RunContext(Run run, RunStateMachine stateMachine, EventStore events, EventBus bus, Clock clock,
+    RunContext(Run run, RunStateMachine stateMachine, EventStore events, Clock clock,
                Consumer<String> sandboxRecorder) {
         this.run = run;
         this.stateMachine = stateMachine;
         this.events = events;
-        this.bus = bus;
         this.clock = clock;
         this.sandboxRecorder = sandboxRecorder;
     }
@@ -75,10 +73,7 @@ public final class RunContext {
     /** {@link #emit} for data that is already JSON text. */
     public boolean emitJson(String type, String dataJson) {
         if (ended()) return false;
-        return events.append(run.id(), type, dataJson, clock.instant()).map(e -> {
-            bus.publish(e);
-            return true;
-        }).orElse(false);
+        return events.append(run.id(), type, dataJson, clock.instant()).isPresent();
     }
 
     /** {@code booting → running}. */

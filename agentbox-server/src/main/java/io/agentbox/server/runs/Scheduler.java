@@ -43,7 +43,6 @@ public final class Scheduler implements AutoCloseable {
     private final EventStore events;
     private final TenancyStore tenancy;
     private final RunStateMachine stateMachine;
-    private final EventBus bus;
     private final Budgets budgets;
     private final SandboxService sandboxes;
     private final RunExecutor executor;
@@ -56,13 +55,12 @@ public final class Scheduler implements AutoCloseable {
     private Instant lastHeartbeat = Instant.EPOCH;
 
     public Scheduler(ServerConfig config, RunStore runs, EventStore events, TenancyStore tenancy, RunStateMachine stateMachine,
-                     EventBus bus, Budgets budgets, SandboxService sandboxes, RunExecutor executor, Clock clock) {
+                     Budgets budgets, SandboxService sandboxes, RunExecutor executor, Clock clock) {
         this.config = config;
         this.runs = runs;
         this.events = events;
         this.tenancy = tenancy;
         this.stateMachine = stateMachine;
-        this.bus = bus;
         this.budgets = budgets;
         this.sandboxes = sandboxes;
         this.executor = executor;
@@ -150,7 +148,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void launch(Run run) {
-        RunContext ctx = new RunContext(run, stateMachine, events, bus, clock, sandboxId -> {
+        RunContext ctx = new RunContext(run, stateMachine, events, clock, sandboxId -> {
             runs.setSandbox(run.id(), sandboxId);
         });
         active.put(run.id(), ctx);

@@ -18,14 +18,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The connection pool, schema migrations and transactions. SQLite (WAL) in the data dir unless a
  * PostgreSQL URL is configured; both get the same Flyway migrations.
  *
  * <p>SQLite allows one writer at a time and answers contention with busy-waits that sleep; so this
- * process serializes its own write transactions with a fair lock and SQLite never has to wait.
+ * process runs all its SQLite write transactions on one platform thread, one after the other, and
+ * SQLite never has to wait. A lock would do the same job worse: its holder is often a virtual thread,
+ * and when the cores are busy the holder waits for a carrier while every other writer waits for it.
  * Readers are not serialized (WAL lets them run beside the writer).
  */
 public final class Database implements AutoCloseable {
@@ -34,12 +40,19 @@ public final class Database implements AutoCloseable {
     private final Kind kind;
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
-    private final ReentrantLock writeLock = new ReentrantLock(true);
+    /** SQLite only: the thread that runs every write transaction. */
+    private final Optional<ExecutorService> writer;
+    private volatile Thread writerThread;
 
     private Database(Kind kind, HikariDataSource dataSource) {
         this.kind = kind;
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
+        this.writer = kind == Kind.SQLITE ? Optional.of(Executors.newSingleThreadExecutor(r -> {
+            Thread t = Thread.ofPlatform().daemon().name("agentbox-sqlite-writer").unstarted(r);
+            writerThread = t;
+            return t;
+        })) : Optional.empty();
     }
 
     /** Opens the configured database and brings its schema up to date. */
@@ -103,12 +116,17 @@ public final class Database implements AutoCloseable {
 
     /** A write transaction. */
     public <R> R write(HandleCallback<R, RuntimeException> callback) {
-        if (kind == Kind.POSTGRESQL) return jdbi.inTransaction(callback);
-        writeLock.lock();
+        if (writer.isEmpty() || Thread.currentThread() == writerThread) return jdbi.inTransaction(callback);
+        Future<R> result = writer.get().submit(() -> jdbi.inTransaction(callback));
         try {
-            return jdbi.inTransaction(callback);
-        } finally {
-            writeLock.unlock();
+            return result.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a database write", e);
         }
     }
 
@@ -130,6 +148,14 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        writer.ifPresent(w -> {
+            w.shutdown();
+            try {
+                w.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         dataSource.close();
     }
 

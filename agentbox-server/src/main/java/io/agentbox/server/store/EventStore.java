@@ -9,8 +9,8 @@ import java.util.Optional;
 /** The append-only event log of each run; sequence numbers are gapless per run, starting at 1. */
 public interface EventStore {
     /**
-     * Appends a non-terminal event; empty when the run has already ended (its terminal event is always its
-     * last) or does not exist.
+     * Appends a non-terminal event and announces it to the store's listener once stored; empty when the
+     * run has already ended (its terminal event is always its last) or does not exist.
      */
     Optional<RunEvent> append(String runId, String type, String dataJson, Instant now);
 
