@@ -43,7 +43,7 @@ public final class ServerBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private static final String KEY = "bench-key-0123456789abcdef";
-    private static final int WARM_UP = 50;
+    private static final int WARM_UP = 200;
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("--serve")) {
@@ -65,7 +65,7 @@ public final class ServerBench {
                         Runtime.getRuntime().availableProcessors());
                 // A fresh JVM spends a third of its CPU compiling hot code: a first round warms the server up, unmeasured.
                 level(url, WARM_UP, server.pid(), false);
-                System.out.println("  runs  completed  failed  wall s  runs/s  events  p50 ms  p99 ms  max ms  server RSS MiB  peak RSS MiB  load avg");
+                System.out.println("  runs  completed  failed  wall s  runs/s  events  p50 ms  p99 ms  max ms  server p50/p99 ms  server RSS MiB  peak RSS MiB  load avg");
                 for (int n : levels) level(url, n, server.pid(), true);
             } finally {
                 server.destroy();
@@ -85,10 +85,12 @@ public final class ServerBench {
         Map<String, String> outcome = new ConcurrentHashMap<>();
         AtomicLong events = new AtomicLong();
         CountDownLatch done = new CountDownLatch(n);
+        Map<Double, Long> bucketsBefore = deliveryBuckets(url);
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             int k = i;
-            Thread.ofVirtual().start(() -> {
+            // Platform threads, so that a reader is not kept waiting for a carrier by the fake model's virtual threads.
+            Thread.ofPlatform().daemon().start(() -> {
                 try {
                     String id = post(url, "/v1/runs", Map.of("workspaceId", ws, "prompt", "bench run " + k + ": look around, then write b.py"))
                             .get("id").asText();
@@ -104,10 +106,13 @@ public final class ServerBench {
         double wall = (System.nanoTime() - start) / 1e9;
         if (!report) return;
         long completed = outcome.values().stream().filter("run.completed"::equals).count();
+        Map<Double, Long> buckets = deliveryBuckets(url);
+        buckets.replaceAll((le, c) -> c - bucketsBefore.getOrDefault(le, 0L));
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
-        System.out.printf("  %4d  %9d  %6d  %6.1f  %6.1f  %6d  %6d  %6d  %6d  %14.0f  %12.0f  %s%n", n, completed, n - completed, wall, n / wall,
+        System.out.printf("  %4d  %9d  %6d  %6.1f  %6.1f  %6d  %6d  %6d  %6d  %17s  %14.0f  %12.0f  %s%n", n, completed, n - completed, wall, n / wall,
                 events.get(), pct(sorted, 50), pct(sorted, 99), sorted.isEmpty() ? 0 : sorted.getLast(),
+                "≤" + bucketPct(buckets, 0.5) + " / ≤" + bucketPct(buckets, 0.99),
                 kib(serverPid, "VmRSS") / 1024.0, kib(serverPid, "VmHWM") / 1024.0, Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
         outcome.forEach((id, how) -> {
             if (!how.equals("run.completed")) System.out.println("    " + id + ": " + how);
@@ -133,6 +138,25 @@ public final class ServerBench {
             }
         }
         return last;
+    }
+
+    /** Cumulative counts of the server's own append-to-write histogram, by upper bound in seconds. */
+    private static Map<Double, Long> deliveryBuckets(String url) throws Exception {
+        HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        Map<Double, Long> out = new java.util.TreeMap<>();
+        var m = java.util.regex.Pattern.compile("agentbox_event_delivery_seconds_bucket\\{le=\"([^\"]+)\"} (\\S+)").matcher(res.body());
+        while (m.find()) out.put(m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1)), (long) Double.parseDouble(m.group(2)));
+        return out;
+    }
+
+    /** The bucket bound (ms) under which fraction {@code q} of the server's deliveries fell. */
+    private static String bucketPct(Map<Double, Long> cumulative, double q) {
+        long total = cumulative.getOrDefault(Double.POSITIVE_INFINITY, 0L);
+        if (total == 0) return "-";
+        for (var e : cumulative.entrySet()) {
+            if (e.getValue() >= q * total) return e.getKey().isInfinite() ? "inf" : String.valueOf(Math.round(e.getKey() * 1000 * 10) / 10.0).replace(".0", "");
+        }
+        return "inf";
     }
 
     private static long pct(List<Long> sorted, int p) {

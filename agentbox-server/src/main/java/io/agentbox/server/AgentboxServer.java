@@ -86,7 +86,6 @@ public final class AgentboxServer implements AutoCloseable {
     private final Object stopped = new Object();
 
     private Database db;
-    private JdbiEventStore events;
     private HttpServer http;
     private Scheduler scheduler;
     private Reaper reaper;
@@ -131,8 +130,8 @@ public final class AgentboxServer implements AutoCloseable {
         db = Database.open(config);
         TenancyStore tenancy = new JdbiTenancyStore(db);
         EventBus bus = new EventBus();
-        events = new JdbiEventStore(db, bus::publish);
-        JdbiRunStore runs = new JdbiRunStore(db, events);
+        JdbiEventStore events = new JdbiEventStore(db, bus::publish);
+        JdbiRunStore runs = new JdbiRunStore(db);
         JdbiSandboxStore sandboxStore = new JdbiSandboxStore(db);
         JdbiArtifactStore artifactStore = new JdbiArtifactStore(db);
         JdbiSessionStore sessionStore = new JdbiSessionStore(db);
@@ -286,7 +285,6 @@ public final class AgentboxServer implements AutoCloseable {
             quietly(scheduler::close);
         }
         modelClient.ifPresent(c -> quietly(c::close));
-        if (events != null) quietly(events::close);
         if (db != null) quietly(db::close);
     }
 

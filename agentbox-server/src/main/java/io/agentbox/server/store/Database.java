@@ -17,22 +17,22 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The connection pool, schema migrations and transactions. SQLite (WAL) in the data dir unless a
  * PostgreSQL URL is configured; both get the same Flyway migrations.
  *
  * <p>SQLite allows one writer at a time and answers contention with busy-waits that sleep; so this
- * process runs all its SQLite write transactions on one platform thread, one after the other, and
- * SQLite never has to wait. A lock would do the same job worse: its holder is often a virtual thread,
- * and when the cores are busy the holder waits for a carrier while every other writer waits for it.
- * Readers are not serialized (WAL lets them run beside the writer).
+ * process runs all its SQLite write transactions on one platform thread with group commit
+ * ({@link GroupCommit}), and SQLite never has to wait. A lock would do the job worse: its holder is
+ * often a virtual thread, and when the cores are busy the holder waits for a carrier while every other
+ * writer waits for it. Readers are not serialized (WAL lets them run beside the writer). On PostgreSQL
+ * writes run on the callers' threads; only {@link #writeGrouped} writes (the event log) are grouped,
+ * which saves a commit, and its fsync, per event.
  */
 public final class Database implements AutoCloseable {
     public enum Kind { SQLITE, POSTGRESQL }
@@ -40,19 +40,25 @@ public final class Database implements AutoCloseable {
     private final Kind kind;
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
-    /** SQLite only: the thread that runs every write transaction. */
-    private final Optional<ExecutorService> writer;
-    private volatile Thread writerThread;
+    private static final int STRIPES = 64;
+    /** PostgreSQL: orders the writes of one key (a run) on this node, e.g. status changes with event appends. */
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    private final GroupCommit writer;
 
     private Database(Kind kind, HikariDataSource dataSource) {
         this.kind = kind;
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
-        this.writer = kind == Kind.SQLITE ? Optional.of(Executors.newSingleThreadExecutor(r -> {
-            Thread t = Thread.ofPlatform().daemon().name("agentbox-sqlite-writer").unstarted(r);
-            writerThread = t;
-            return t;
-        })) : Optional.empty();
+        for (int i = 0; i < STRIPES; i++) stripes[i] = new ReentrantLock();
+        this.writer = new GroupCommit(jdbi, "agentbox-db-writer", STRIPES,
+                kind == Kind.POSTGRESQL ? Optional.of(i -> stripes[i]) : Optional.empty());
+    }
+
+    /** A write that {@link #writeGrouped} may run in one transaction with others. */
+    @FunctionalInterface
+    public interface GroupedWrite<R> {
+        /** @param shared scratch space of the transaction, for values the writes of one group share (e.g. next sequence numbers) */
+        R apply(Handle h, Map<String, Object> shared);
     }
 
     /** Opens the configured database and brings its schema up to date. */
@@ -116,18 +122,28 @@ public final class Database implements AutoCloseable {
 
     /** A write transaction. */
     public <R> R write(HandleCallback<R, RuntimeException> callback) {
-        if (writer.isEmpty() || Thread.currentThread() == writerThread) return jdbi.inTransaction(callback);
-        Future<R> result = writer.get().submit(() -> jdbi.inTransaction(callback));
+        if (kind == Kind.POSTGRESQL || writer.isWriterThread()) return jdbi.inTransaction(callback);
+        return writer.write(Optional.empty(), (h, shared) -> callback.withHandle(h), r -> { });
+    }
+
+    /** A write transaction ordered with the other writes of {@code key} on this node. */
+    public <R> R write(String key, HandleCallback<R, RuntimeException> callback) {
+        if (kind == Kind.SQLITE) return write(callback);
+        ReentrantLock lock = stripes[writer.stripe(key)];
+        lock.lock();
         try {
-            return result.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a database write", e);
+            return jdbi.inTransaction(callback);
+        } finally {
+            lock.unlock();
         }
+    }
+
+    /**
+     * A write that joins the next group commit, ordered with the other writes of {@code key}; once it is
+     * committed, {@code afterCommit} runs on the writer thread with its result, then the caller returns.
+     */
+    public <R> R writeGrouped(String key, GroupedWrite<R> work, Consumer<R> afterCommit) {
+        return writer.write(Optional.of(key), work, afterCommit);
     }
 
     public void writeVoid(java.util.function.Consumer<Handle> callback) {
@@ -148,14 +164,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        writer.ifPresent(w -> {
-            w.shutdown();
-            try {
-                w.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        writer.close();
         dataSource.close();
     }
 

@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 
 public final class JdbiRunStore implements RunStore {
     private static final List<String> IN_FLIGHT = List.of(RunStatus.BOOTING.wireName(), RunStatus.RUNNING.wireName());
@@ -34,11 +33,9 @@ public final class JdbiRunStore implements RunStore {
             Rows.optString(rs, "error_message"));
 
     private final Database db;
-    private final JdbiEventStore events;
 
-    public JdbiRunStore(Database db, JdbiEventStore events) {
+    public JdbiRunStore(Database db) {
         this.db = db;
-        this.events = events;
     }
 
     @Override
@@ -107,37 +104,31 @@ public final class JdbiRunStore implements RunStore {
 
     @Override
     public Transition transition(String id, RunStatus from, RunStatus to, RunUpdate u, Optional<EventDraft> event, Instant now) {
-        ReentrantLock lock = events.lockFor(id);
-        lock.lock();
-        try {
-            return db.write(h -> {
-                StringBuilder sql = new StringBuilder("UPDATE runs SET status = :to");
-                List<String> sets = new ArrayList<>();
-                Map<String, Object> values = new HashMap<>();
-                set(sets, values, "node_id", u.nodeId());
-                set(sets, values, "started_at", u.startedAt().map(Instant::toEpochMilli));
-                set(sets, values, "finished_at", u.finishedAt().map(Instant::toEpochMilli));
-                set(sets, values, "deadline_at", u.deadlineAt().map(Instant::toEpochMilli));
-                set(sets, values, "heartbeat_at", to.terminal() ? Optional.empty() : Optional.of(now.toEpochMilli()));
-                set(sets, values, "result", u.result());
-                set(sets, values, "usage_json", u.usageJson());
-                set(sets, values, "cost_json", u.costJson());
-                set(sets, values, "cost_usd", u.costUsd());
-                set(sets, values, "turns", u.turns());
-                set(sets, values, "duration_ms", u.durationMs());
-                set(sets, values, "error_category", u.errorCategory());
-                set(sets, values, "error_message", u.errorMessage());
-                for (String s : sets) sql.append(", ").append(s).append(" = :").append(s);
-                sql.append(" WHERE id = :id AND status = :from");
-                Update update = h.createUpdate(sql.toString()).bind("to", to.wireName()).bind("id", id).bind("from", from.wireName());
-                values.forEach(update::bind);
-                if (update.execute() != 1) return Transition.STALE;
-                Optional<RunEvent> appended = event.map(e -> JdbiEventStore.append(h, id, e.type(), e.dataJson(), now));
-                return new Transition(true, appended);
-            });
-        } finally {
-            lock.unlock();
-        }
+        return db.write(id, h -> {
+            StringBuilder sql = new StringBuilder("UPDATE runs SET status = :to");
+            List<String> sets = new ArrayList<>();
+            Map<String, Object> values = new HashMap<>();
+            set(sets, values, "node_id", u.nodeId());
+            set(sets, values, "started_at", u.startedAt().map(Instant::toEpochMilli));
+            set(sets, values, "finished_at", u.finishedAt().map(Instant::toEpochMilli));
+            set(sets, values, "deadline_at", u.deadlineAt().map(Instant::toEpochMilli));
+            set(sets, values, "heartbeat_at", to.terminal() ? Optional.empty() : Optional.of(now.toEpochMilli()));
+            set(sets, values, "result", u.result());
+            set(sets, values, "usage_json", u.usageJson());
+            set(sets, values, "cost_json", u.costJson());
+            set(sets, values, "cost_usd", u.costUsd());
+            set(sets, values, "turns", u.turns());
+            set(sets, values, "duration_ms", u.durationMs());
+            set(sets, values, "error_category", u.errorCategory());
+            set(sets, values, "error_message", u.errorMessage());
+            for (String s : sets) sql.append(", ").append(s).append(" = :").append(s);
+            sql.append(" WHERE id = :id AND status = :from");
+            Update update = h.createUpdate(sql.toString()).bind("to", to.wireName()).bind("id", id).bind("from", from.wireName());
+            values.forEach(update::bind);
+            if (update.execute() != 1) return Transition.STALE;
+            Optional<RunEvent> appended = event.map(e -> JdbiEventStore.append(h, id, e.type(), e.dataJson(), now));
+            return new Transition(true, appended);
+        });
     }
 
     private static void set(List<String> sets, Map<String, Object> values, String column, Optional<?> value) {
