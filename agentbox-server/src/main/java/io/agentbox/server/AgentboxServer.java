@@ -144,7 +144,9 @@ public final class AgentboxServer implements AutoCloseable {
         Metrics metrics = new Metrics(runs::countByStatus, sandboxes::aliveCount);
         RunStateMachine stateMachine = new RunStateMachine(runs, bus, clock);
         stateMachine.onTransition((id, status) -> {
-            if (status.terminal()) metrics.runFinished(status);
+            if (!status.terminal()) return;
+            metrics.runFinished(status);
+            events.forget(id);
         });
         Budgets budgets = new Budgets(runs, config.dailyBudgetUsd(), clock);
         Permissions permissions = new Permissions(config.permissionTimeout());

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
 /**
  * Creates and kills the server's sandboxes and keeps the bookkeeping that ties each to a workspace and
@@ -28,6 +29,12 @@ public final class SandboxService {
     private final SandboxStore store;
     private final Clock clock;
     private final String nodeId;
+    /**
+     * Sandboxes being created at once, at most: creating one is a burst of process and mount work in
+     * the kernel; a hundred runs starting together would otherwise starve everything else on the
+     * machine (event delivery included) for a second or more.
+     */
+    private final Semaphore creating = new Semaphore(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
 
     public SandboxService(SandboxProvider provider, SandboxStore store, Clock clock, String nodeId) {
         this.provider = provider;
@@ -49,7 +56,13 @@ public final class SandboxService {
                 .metadata(META_WORKSPACE, workspaceId)
                 .metadata(META_NODE, nodeId);
         ownerId.ifPresent(o -> labelled.metadata(META_OWNER, o));
-        Sandbox sandbox = provider().create(labelled.build());
+        Sandbox sandbox;
+        creating.acquireUninterruptibly();
+        try {
+            sandbox = provider().create(labelled.build());
+        } finally {
+            creating.release();
+        }
         try {
             store.insert(new SandboxRecord(sandbox.id(), workspaceId, createdBy, kind, ownerId, spec.template(),
                     clock.instant(), Optional.empty(), Optional.empty()));

@@ -19,20 +19,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * The connection pool, schema migrations and transactions. SQLite (WAL) in the data dir unless a
  * PostgreSQL URL is configured; both get the same Flyway migrations.
  *
- * <p>SQLite allows one writer at a time and answers contention with busy-waits that sleep; so this
- * process runs all its SQLite write transactions on one platform thread with group commit
- * ({@link GroupCommit}), and SQLite never has to wait. A lock would do the job worse: its holder is
- * often a virtual thread, and when the cores are busy the holder waits for a carrier while every other
- * writer waits for it. Readers are not serialized (WAL lets them run beside the writer). On PostgreSQL
- * writes run on the callers' threads; only {@link #writeGrouped} writes (the event log) are grouped,
- * which saves a commit, and its fsync, per event.
+ * <p>Writes that must be ordered with each other go through one platform thread with group commit
+ * ({@link GroupCommit}): on SQLite every write (SQLite allows one writer at a time and answers contention
+ * with busy-waits that sleep), on PostgreSQL the writes of runs (status changes and the event log).
+ * A lock would do that job worse: its holder is often a virtual thread, and when the cores are busy the
+ * holder waits for a carrier while everyone else waits for it. Readers are never serialized (SQLite's
+ * WAL lets them run beside the writer); other PostgreSQL writes run on their callers' threads.
  */
 public final class Database implements AutoCloseable {
     public enum Kind { SQLITE, POSTGRESQL }
@@ -40,19 +38,29 @@ public final class Database implements AutoCloseable {
     private final Kind kind;
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
-    private static final int STRIPES = 64;
-    /** PostgreSQL: orders the writes of one key (a run) on this node, e.g. status changes with event appends. */
-    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final GroupCommit writer;
 
     private Database(Kind kind, HikariDataSource dataSource) {
         this.kind = kind;
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
-        for (int i = 0; i < STRIPES; i++) stripes[i] = new ReentrantLock();
-        this.writer = new GroupCommit(jdbi, "agentbox-db-writer", STRIPES,
-                kind == Kind.POSTGRESQL ? Optional.of(i -> stripes[i]) : Optional.empty());
+        this.writer = new GroupCommit(jdbi, "agentbox-db-writer");
     }
+
+    /**
+     * Work a group's writes leave in their shared scratch space to be done once, after all of them and
+     * before the commit (e.g. one batched insert instead of one insert each).
+     */
+    @FunctionalInterface
+    public interface BeforeCommit {
+        void run();
+    }
+
+    /**
+     * Present in a grouped write's scratch space when it runs again, alone, because its group failed:
+     * a write that trusted something remembered from earlier transactions should look again.
+     */
+    public static final String RETRY = "agentbox.retry";
 
     /** A write that {@link #writeGrouped} may run in one transaction with others. */
     @FunctionalInterface
@@ -123,27 +131,25 @@ public final class Database implements AutoCloseable {
     /** A write transaction. */
     public <R> R write(HandleCallback<R, RuntimeException> callback) {
         if (kind == Kind.POSTGRESQL || writer.isWriterThread()) return jdbi.inTransaction(callback);
-        return writer.write(Optional.empty(), (h, shared) -> callback.withHandle(h), r -> { });
+        return ordered(callback);
     }
 
-    /** A write transaction ordered with the other writes of {@code key} on this node. */
-    public <R> R write(String key, HandleCallback<R, RuntimeException> callback) {
-        if (kind == Kind.SQLITE) return write(callback);
-        ReentrantLock lock = stripes[writer.stripe(key)];
-        lock.lock();
-        try {
-            return jdbi.inTransaction(callback);
-        } finally {
-            lock.unlock();
-        }
+    /** A write transaction of a run: ordered with the run's other writes and its event appends on this node. */
+    public <R> R writeOrdered(HandleCallback<R, RuntimeException> callback) {
+        if (writer.isWriterThread()) return jdbi.inTransaction(callback);
+        return ordered(callback);
+    }
+
+    private <R> R ordered(HandleCallback<R, RuntimeException> callback) {
+        return writer.write((h, shared) -> callback.withHandle(h), r -> { });
     }
 
     /**
-     * A write that joins the next group commit, ordered with the other writes of {@code key}; once it is
+     * A write that joins the next group commit, ordered with the other ordered writes; once it is
      * committed, {@code afterCommit} runs on the writer thread with its result, then the caller returns.
      */
-    public <R> R writeGrouped(String key, GroupedWrite<R> work, Consumer<R> afterCommit) {
-        return writer.write(Optional.of(key), work, afterCommit);
+    public <R> R writeGrouped(GroupedWrite<R> work, Consumer<R> afterCommit) {
+        return writer.write(work, afterCommit);
     }
 
     public void writeVoid(java.util.function.Consumer<Handle> callback) {

@@ -8,14 +8,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.function.IntFunction;
 
 /**
  * One platform thread that runs write transactions for many callers, with group commit: whatever has
@@ -33,22 +29,17 @@ final class GroupCommit implements AutoCloseable {
     private static final int MAX_GROUP = 500;
 
     private final Jdbi jdbi;
-    /** Key locks to take around each group (to order it with writes that do not go through here); empty: none. */
-    private final Optional<IntFunction<ReentrantLock>> locks;
-    private final int stripes;
     private final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private boolean closed;
 
-    private record Task<R>(Optional<String> key, Database.GroupedWrite<R> work, Consumer<R> afterCommit, CompletableFuture<R> done) {}
+    private record Task<R>(Database.GroupedWrite<R> work, Consumer<R> afterCommit, CompletableFuture<R> done) {}
 
     /** Queued by {@link #close()}: everything before it is written, then the thread ends. */
-    private static final Task<Void> STOP = new Task<>(Optional.empty(), (h, shared) -> null, r -> { }, new CompletableFuture<>());
+    private static final Task<Void> STOP = new Task<>((h, shared) -> null, r -> { }, new CompletableFuture<>());
 
-    GroupCommit(Jdbi jdbi, String name, int stripes, Optional<IntFunction<ReentrantLock>> locks) {
+    GroupCommit(Jdbi jdbi, String name) {
         this.jdbi = jdbi;
-        this.stripes = stripes;
-        this.locks = locks;
         this.thread = Thread.ofPlatform().daemon().name(name).start(this::loop);
     }
 
@@ -57,8 +48,8 @@ final class GroupCommit implements AutoCloseable {
     }
 
     /** Runs {@code work} in the next group and waits for its commit; after {@code close()}, on the calling thread. */
-    <R> R write(Optional<String> key, Database.GroupedWrite<R> work, Consumer<R> afterCommit) {
-        Task<R> task = new Task<>(key, work, afterCommit, new CompletableFuture<>());
+    <R> R write(Database.GroupedWrite<R> work, Consumer<R> afterCommit) {
+        Task<R> task = new Task<>(work, afterCommit, new CompletableFuture<>());
         boolean queued;
         synchronized (queue) {
             queued = !closed && queue.add(task);
@@ -90,32 +81,32 @@ final class GroupCommit implements AutoCloseable {
     }
 
     private void run(List<Task<?>> group) {
-        TreeMap<Integer, ReentrantLock> held = new TreeMap<>();
-        locks.ifPresent(lockFor -> {
-            for (Task<?> t : group) t.key().ifPresent(k -> held.putIfAbsent(stripe(k), lockFor.apply(stripe(k))));
-        });
-        held.values().forEach(ReentrantLock::lock); // in stripe order: two groups never wait for each other
+        run(group, false);
+    }
+
+    /** @param retry the group these writes came in failed; each now runs alone, told so through {@link Database#RETRY} */
+    private void run(List<Task<?>> group, boolean retry) {
+        List<Object> results;
         try {
-            List<Object> results;
-            try {
-                results = jdbi.inTransaction(h -> {
-                    Map<String, Object> shared = new HashMap<>();
-                    List<Object> out = new ArrayList<>(group.size());
-                    for (Task<?> t : group) out.add(t.work().apply(h, shared));
-                    return out;
-                });
-            } catch (RuntimeException | Error e) {
-                if (group.size() == 1) {
-                    group.getFirst().done().completeExceptionally(e);
-                } else {
-                    for (Task<?> t : group) run(List.of(t));
+            results = jdbi.inTransaction(h -> {
+                Map<String, Object> shared = new HashMap<>();
+                if (retry) shared.put(Database.RETRY, Boolean.TRUE);
+                List<Object> out = new ArrayList<>(group.size());
+                for (Task<?> t : group) out.add(t.work().apply(h, shared));
+                for (Object v : shared.values()) {
+                    if (v instanceof Database.BeforeCommit b) b.run();
                 }
-                return;
+                return out;
+            });
+        } catch (RuntimeException | Error e) {
+            if (group.size() == 1) {
+                group.getFirst().done().completeExceptionally(e);
+            } else {
+                for (Task<?> t : group) run(List.of(t), true);
             }
-            for (int i = 0; i < group.size(); i++) complete(group.get(i), results.get(i));
-        } finally {
-            held.descendingMap().values().forEach(ReentrantLock::unlock);
+            return;
         }
+        for (int i = 0; i < group.size(); i++) complete(group.get(i), results.get(i));
     }
 
     @SuppressWarnings("unchecked")
@@ -128,10 +119,6 @@ final class GroupCommit implements AutoCloseable {
         } finally {
             task.done().complete(r);
         }
-    }
-
-    int stripe(String key) {
-        return Math.floorMod(key.hashCode(), stripes);
     }
 
     /** Writes what is queued, then stops the thread. */

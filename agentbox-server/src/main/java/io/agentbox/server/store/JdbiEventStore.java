@@ -3,11 +3,14 @@ package io.agentbox.server.store;
 import io.agentbox.server.model.RunEvent;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -21,6 +24,7 @@ public final class JdbiEventStore implements EventStore {
             rs.getString("run_id"), rs.getLong("seq"), Rows.instant(rs, "ts"), rs.getString("type"), rs.getString("data_json"));
 
     private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "canceled");
+    private static final String INSERT = "INSERT INTO run_events (run_id, seq, ts, type, data_json) VALUES (:r, :s, :ts, :t, :d)";
 
     private final Database db;
     private final Consumer<RunEvent> stored;
@@ -31,18 +35,38 @@ public final class JdbiEventStore implements EventStore {
         this.stored = stored;
     }
 
+    /**
+     * The next seq of runs this node appends to, as of the last commit, so that an append costs no
+     * lookups. It can only be stale when someone else wrote an event of the run meanwhile: a status
+     * change, which always writes an event, takes exactly the seq remembered here, the insert fails on
+     * the primary key, and the append runs again ({@link Database#RETRY}) with a fresh lookup.
+     */
+    private final Map<String, Long> nextSeq = new ConcurrentHashMap<>();
+
     @Override
     public Optional<RunEvent> append(String runId, String type, String dataJson, Instant now) {
         Instant ts = Instant.ofEpochMilli(now.toEpochMilli());
-        return db.writeGrouped(runId, (h, shared) -> {
-            // The next seq of each run, kept for the rest of the group: one lookup per run, not per event.
+        return db.writeGrouped((h, shared) -> {
             String key = "next-seq:" + runId;
-            long seq = (Long) shared.computeIfAbsent(key, k -> firstFree(h, runId));
+            long seq = (Long) shared.computeIfAbsent(key, k -> {
+                Long known = shared.containsKey(Database.RETRY) ? null : nextSeq.get(runId);
+                return known != null ? known : firstFree(h, runId);
+            });
             if (seq < 0) return Optional.<RunEvent>empty();
-            insert(h, runId, seq, ts, type, dataJson);
+            ((Inserts) shared.computeIfAbsent("event-inserts", k -> new Inserts(h.prepareBatch(INSERT))))
+                    .add(runId, seq, ts, type, dataJson);
             shared.put(key, seq + 1);
             return Optional.of(new RunEvent(runId, seq, ts, type, dataJson));
-        }, appended -> appended.ifPresent(stored));
+        }, appended -> {
+            appended.ifPresent(e -> nextSeq.put(runId, e.seq() + 1));
+            if (appended.isEmpty()) nextSeq.remove(runId);
+            appended.ifPresent(stored);
+        });
+    }
+
+    /** Forgets what it remembers of a run that has ended. */
+    public void forget(String runId) {
+        nextSeq.remove(runId);
     }
 
     /** The next seq of a run that may still get events; -1 when it has ended (its terminal event is its last) or does not exist. */
@@ -56,13 +80,24 @@ public final class JdbiEventStore implements EventStore {
         return h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM run_events WHERE run_id = :r").bind("r", runId).mapTo(Long.class).one() + 1;
     }
 
+    /** The events of one group, inserted in one batch just before its commit (one round trip on PostgreSQL, not one per event). */
+    private record Inserts(PreparedBatch batch) implements Database.BeforeCommit {
+        void add(String runId, long seq, Instant ts, String type, String dataJson) {
+            batch.bind("r", runId).bind("s", seq).bind("ts", ts.toEpochMilli()).bind("t", type).bind("d", dataJson).add();
+        }
+
+        @Override
+        public void run() {
+            if (batch.size() > 0) batch.execute();
+        }
+    }
+
     private static void insert(Handle h, String runId, long seq, Instant ts, String type, String dataJson) {
-        h.createUpdate("INSERT INTO run_events (run_id, seq, ts, type, data_json) VALUES (:r, :s, :ts, :t, :d)")
-                .bind("r", runId).bind("s", seq).bind("ts", ts.toEpochMilli()).bind("t", type).bind("d", dataJson)
+        h.createUpdate(INSERT).bind("r", runId).bind("s", seq).bind("ts", ts.toEpochMilli()).bind("t", type).bind("d", dataJson)
                 .execute();
     }
 
-    /** Appends inside the caller's transaction, which is a {@link Database#write(String, org.jdbi.v3.core.HandleCallback)} of the run. */
+    /** Appends inside the caller's transaction, which is a {@link Database#writeOrdered} of the run. */
     static RunEvent append(Handle h, String runId, String type, String dataJson, Instant now) {
         Instant ts = Instant.ofEpochMilli(now.toEpochMilli());
         long seq = nextSeq(h, runId);

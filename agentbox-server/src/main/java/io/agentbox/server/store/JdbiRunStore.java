@@ -104,7 +104,7 @@ public final class JdbiRunStore implements RunStore {
 
     @Override
     public Transition transition(String id, RunStatus from, RunStatus to, RunUpdate u, Optional<EventDraft> event, Instant now) {
-        return db.write(id, h -> {
+        return db.writeOrdered(h -> {
             StringBuilder sql = new StringBuilder("UPDATE runs SET status = :to");
             List<String> sets = new ArrayList<>();
             Map<String, Object> values = new HashMap<>();
@@ -140,18 +140,18 @@ public final class JdbiRunStore implements RunStore {
 
     @Override
     public void setSandbox(String id, String sandboxId) {
-        db.writeVoid(h -> h.createUpdate("UPDATE runs SET sandbox_id = :s WHERE id = :id").bind("s", sandboxId).bind("id", id).execute());
+        db.writeOrdered(h -> h.createUpdate("UPDATE runs SET sandbox_id = :s WHERE id = :id").bind("s", sandboxId).bind("id", id).execute());
     }
 
     @Override
     public void requestCancel(String id, Instant now) {
-        db.writeVoid(h -> h.createUpdate("UPDATE runs SET cancel_requested_at = :at WHERE id = :id AND cancel_requested_at IS NULL")
+        db.writeOrdered(h -> h.createUpdate("UPDATE runs SET cancel_requested_at = :at WHERE id = :id AND cancel_requested_at IS NULL")
                 .bind("at", now.toEpochMilli()).bind("id", id).execute());
     }
 
     @Override
     public void heartbeat(String nodeId, Instant now) {
-        db.writeVoid(h -> h.createUpdate("UPDATE runs SET heartbeat_at = :at WHERE node_id = :n AND status IN (<st>)")
+        db.writeOrdered(h -> h.createUpdate("UPDATE runs SET heartbeat_at = :at WHERE node_id = :n AND status IN (<st>)")
                 .bind("at", now.toEpochMilli()).bind("n", nodeId).bindList("st", IN_FLIGHT).execute());
     }
 
