@@ -71,9 +71,10 @@ public final class JdbiEventStore implements EventStore {
 
     /** The next seq of a run that may still get events; -1 when it has ended (its terminal event is its last) or does not exist. */
     private static long firstFree(Handle h, String runId) {
-        Optional<String> status = h.createQuery("SELECT status FROM runs WHERE id = :r").bind("r", runId).mapTo(String.class).findOne();
-        if (status.isEmpty() || TERMINAL.contains(status.get())) return -1;
-        return nextSeq(h, runId);
+        return h.createQuery("SELECT r.status, (SELECT COALESCE(MAX(seq), 0) FROM run_events WHERE run_id = r.id) AS last FROM runs r WHERE r.id = :r")
+                .bind("r", runId)
+                .map((rs, ctx) -> TERMINAL.contains(rs.getString("status")) ? -1L : rs.getLong("last") + 1)
+                .findOne().orElse(-1L);
     }
 
     private static long nextSeq(Handle h, String runId) {
