@@ -111,12 +111,12 @@ public final class WebSocketRoutes {
 
             @Override
             void follow() throws Exception {
-                current = resume.or(() -> sessions.activeRun(session)).orElse(null);
+                // One look at the session's latest run decides where to start: following it if it is in
+                // flight, else waiting for the next; two looks could miss a run created in between.
+                Optional<Run> latest = resume.isPresent() ? resume : sessions.latestRun(session);
+                current = latest.filter(r -> resume.isPresent() || !r.status().terminal()).orElse(null);
                 long from = resume.isPresent() ? after : 0;
-                Position seen = current == null ? null : new Position(current.createdAt(), current.id());
-                if (current == null) {
-                    seen = sessions.latestRun(session).map(r -> new Position(r.createdAt(), r.id())).orElse(null);
-                }
+                Position seen = latest.map(r -> new Position(r.createdAt(), r.id())).orElse(null);
                 while (peer.isOpen() && !closing.getAsBoolean()) {
                     if (current != null) {
                         stream.follow(current.id(), from, true, sink());

@@ -77,13 +77,9 @@ public final class SessionService {
         return sessions.list(scope, status, limit, cursor);
     }
 
-    /** The session's run in flight, if any. */
+    /** The session's run in flight, if any: its latest (a session runs one turn at a time). */
     public Optional<Run> activeRun(Session s) {
-        for (RunStatus st : new RunStatus[] {RunStatus.RUNNING, RunStatus.BOOTING, RunStatus.QUEUED}) {
-            var page = runs.list(new RunQuery(Set.of(s.workspaceId()), Optional.of(st), Optional.empty(), Optional.of(s.id()), 1, Optional.empty()));
-            if (!page.data().isEmpty()) return Optional.of(page.data().getFirst());
-        }
-        return Optional.empty();
+        return latestRun(s).filter(r -> !r.status().terminal());
     }
 
     /** The session's runs, newest first (at most the last 200). */
