@@ -110,12 +110,6 @@ public final class JdbiSessionStore implements SessionStore {
     }
 
     @Override
-    public void touch(String id, Instant now) {
-        db.writeVoid(h -> h.createUpdate("UPDATE sessions SET last_activity_at = :at WHERE id = :id")
-                .bind("at", now.toEpochMilli()).bind("id", id).execute());
-    }
-
-    @Override
     public boolean end(String id, String reason, Instant now) {
         return db.write(h -> h.createUpdate(
                         "UPDATE sessions SET status = 'ended', ended_at = :at, end_reason = :r WHERE id = :id AND status = 'active'")

@@ -37,8 +37,6 @@ public interface SessionStore {
     /** Records the session's (new) sandbox the moment it exists. */
     void setSandbox(String id, String sandboxId);
 
-    void touch(String id, Instant now);
-
     /** {@code active → ended} with the reason; false when it had already ended. */
     boolean end(String id, String reason, Instant now);
 
