@@ -30,11 +30,11 @@ public final class SandboxService {
     private final Clock clock;
     private final String nodeId;
     /**
-     * Sandboxes being created at once, at most: creating one is a burst of process and mount work in
-     * the kernel; a hundred runs starting together would otherwise starve everything else on the
-     * machine (event delivery included) for a second or more.
+     * Sandboxes being created or killed at once, at most: either is a burst of process, mount and cgroup
+     * work in the kernel; a hundred runs starting (or ending) together would otherwise starve everything
+     * else on the machine, event delivery included, for a second or more.
      */
-    private final Semaphore creating = new Semaphore(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
+    private final Semaphore lifecycle = new Semaphore(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
 
     public SandboxService(SandboxProvider provider, SandboxStore store, Clock clock, String nodeId) {
         this.provider = provider;
@@ -57,11 +57,11 @@ public final class SandboxService {
                 .metadata(META_NODE, nodeId);
         ownerId.ifPresent(o -> labelled.metadata(META_OWNER, o));
         Sandbox sandbox;
-        creating.acquireUninterruptibly();
+        lifecycle.acquireUninterruptibly();
         try {
             sandbox = provider().create(labelled.build());
         } finally {
-            creating.release();
+            lifecycle.release();
         }
         try {
             store.insert(new SandboxRecord(sandbox.id(), workspaceId, createdBy, kind, ownerId, spec.template(),
@@ -75,10 +75,13 @@ public final class SandboxService {
 
     /** Kills a sandbox and records why; quiet when it is already gone. */
     public void kill(String sandboxId, String reason) {
+        lifecycle.acquireUninterruptibly();
         try {
             provider.kill(sandboxId);
         } catch (RuntimeException e) {
             LOG.warn("could not kill sandbox {}: {}", sandboxId, e.getMessage());
+        } finally {
+            lifecycle.release();
         }
         store.markEnded(sandboxId, reason, clock.instant());
     }
