@@ -97,6 +97,10 @@ class QuotaAndBudgetTest extends ServerTestBase {
         assertThat(rejected.errorCode()).isEqualTo("budget_exceeded");
         assertThat(rejected.errorMessage()).contains("daily budget");
         assertThat(count(t.member(), ws, "queued", "booting", "running", "succeeded", "failed", "canceled")).isEqualTo(2);
+        String session = t.member().post("/v1/sessions", Map.of("workspaceId", ws)).json().get("id").asText();
+        var message = t.member().post("/v1/sessions/" + session + "/messages", Map.of("prompt", "say hi"));
+        assertThat(message.status()).as("a session's turn is a run like any other").isEqualTo(402);
+        assertThat(count(t.member(), ws, "queued", "booting", "running", "succeeded", "failed", "canceled")).isEqualTo(2);
 
         var reset = t.admin().patch("/v1/workspaces/" + ws, "{\"dailyBudgetUsd\": null}");
         assertThat(reset.json().get("dailyBudgetUsd").isNull()).isTrue();
@@ -117,6 +121,18 @@ class QuotaAndBudgetTest extends ServerTestBase {
         JsonNode failed = Poll.until(Duration.ofSeconds(30), () -> t.member().get("/v1/runs/" + second).json(),
                 r -> r.get("status").asText().equals("failed"), "second fails");
         assertThat(failed.get("error").get("category").asText()).isEqualTo("budget_exceeded");
+    }
+
+    @Test
+    void aRunStopsWhenItWouldSpendMoreThanIsLeftOfTheDailyBudget() {
+        var t = server.tenant("budget-in-run");
+        t.admin().patch("/v1/workspaces/" + t.workspaceId(), Map.of("dailyBudgetUsd", 0.05));
+        String id = start(t.member(), t.workspaceId(), "bash true; cost 0.03; bash true; cost 0.03; bash true; say never", 1).get(0);
+        JsonNode run = Poll.until(Duration.ofSeconds(30), () -> t.member().get("/v1/runs/" + id).json(),
+                r -> r.get("status").asText().equals("failed"), "the run stopped by the budget");
+        assertThat(run.at("/error/category").asText()).isEqualTo("budget_exceeded");
+        assertThat(run.get("turns").asInt()).isEqualTo(2);
+        assertThat(run.at("/cost/total").asDouble()).isBetween(0.05, 0.07);
     }
 
     @Test
