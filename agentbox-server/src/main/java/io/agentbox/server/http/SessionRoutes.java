@@ -1,6 +1,7 @@
 package io.agentbox.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentbox.server.auth.Caller;
 import io.agentbox.server.model.Run;
 import io.agentbox.server.model.Session;
 import io.agentbox.server.runs.RunService;
@@ -92,7 +93,7 @@ public final class SessionRoutes {
     }
 
     /** Queues the session's next turn from a message body ({@code prompt}, {@code model?}, {@code options?}); shared with the WebSocket. */
-    Run send(io.agentbox.server.auth.Caller caller, String sessionId, JsonBody b) {
+    Run send(Caller caller, String sessionId, JsonBody b) {
         String prompt = b.requiredText("prompt");
         Optional<String> model = b.string("model", 200);
         var options = RunOptions.parse(b.object("options"));

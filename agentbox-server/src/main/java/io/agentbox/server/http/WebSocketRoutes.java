@@ -11,9 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -250,23 +252,23 @@ public final class WebSocketRoutes {
             String type = "";
             Optional<String> id = Optional.empty();
             try {
-                JsonBody body = JsonBody.parse(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                JsonBody body = JsonBody.parse(text.getBytes(StandardCharsets.UTF_8));
                 id = body.string("id", 100);
                 type = body.oneOf("type", t -> accepted.contains(t) ? Optional.of(t) : Optional.empty(), accepted)
                         .orElseThrow(() -> ApiException.invalidField("type", "is required (one of " + String.join(", ", accepted) + ")"));
                 ObjectNode result = switch (type) {
                     case "message" -> {
-                        body.allowOnly(java.util.Set.of("type", "id", "prompt", "model", "options"));
+                        body.allowOnly(Set.of("type", "id", "prompt", "model", "options"));
                         yield message(body);
                     }
                     case "cancel" -> {
-                        body.allowOnly(java.util.Set.of("type", "id", "runId", "reason"));
+                        body.allowOnly(Set.of("type", "id", "runId", "reason"));
                         String runId = target(body);
                         Run r = runs.cancel(caller, runId, body.string("reason", 500).orElse("canceled by request"));
                         yield Json.object().set("run", Views.run(r));
                     }
                     default -> {
-                        body.allowOnly(java.util.Set.of("type", "id", "runId", "toolUseId", "decision", "message", "updatedInput"));
+                        body.allowOnly(Set.of("type", "id", "runId", "toolUseId", "decision", "message", "updatedInput"));
                         String runId = target(body);
                         String toolUseId = body.requiredString("toolUseId", 200);
                         runs.answerPermission(caller, runId, toolUseId, RunRoutes.decision(body, ""));

@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -83,7 +84,7 @@ public final class SessionService {
     }
 
     /** The session's runs, newest first (at most the last 200). */
-    public java.util.List<Run> runsOf(Session s) {
+    public List<Run> runsOf(Session s) {
         return runs.list(new RunQuery(Set.of(s.workspaceId()), Optional.empty(), Optional.empty(), Optional.of(s.id()), 200,
                 Optional.empty())).data();
     }
