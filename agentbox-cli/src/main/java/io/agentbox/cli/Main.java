@@ -4,6 +4,7 @@ import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;
 import io.agentbox.cli.agent.ChatCommand;
 import io.agentbox.cli.agent.DemoCommand;
+import io.agentbox.cli.agent.ModelClients;
 import io.agentbox.cli.agent.RunCommand;
 import io.agentbox.cli.sandbox.SandboxCommand;
 import picocli.CommandLine;
@@ -68,6 +69,7 @@ public final class Main {
         commands.put("bench", BenchCommand::new);
 
         String name = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
+        if (name.equals("run") || name.equals("chat")) ModelClients.prefetch();
         CommandLine cli = new CommandLine(root);
         commands.forEach((n, factory) -> {
             if (!commands.containsKey(name) || n.equals(name)) cli.addSubcommand(n, factory.get());
