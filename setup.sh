@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets agentbox up on a Debian/Ubuntu machine and shows it at work:
 #   1. installs the system packages it needs when they are missing (bubblewrap for the sandboxes,
-#      gcc and libc headers for the sandbox init, debootstrap for templates, ripgrep, git, python3, curl),
+#      gcc and libc headers for the sandbox init, debootstrap for templates, ripgrep, git, python3, curl,
+#      and PostgreSQL for the test suite),
 #   2. checks for a JDK 21 or newer (and tries apt's openjdk-21-jdk-headless when there is none),
 #   3. builds agentbox and runs `agentbox demo`.
 # Options: --deps-only (steps 1 and 2 only; what .ci/run uses).
@@ -37,6 +38,8 @@ for pair in bwrap:bubblewrap gcc:gcc debootstrap:debootstrap rg:ripgrep git:git 
 done
 # the sandbox init is linked statically against libc
 [ -f /usr/include/stdio.h ] || missing+=(libc6-dev)
+# the test suite runs the server on PostgreSQL too (its tests start a throwaway cluster from these binaries)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing what agentbox needs: ${missing[*]}"
   case " ${missing[*]} " in

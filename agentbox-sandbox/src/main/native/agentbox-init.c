@@ -975,6 +975,8 @@ static void handle_frame(int ci, char type, char *payload, size_t n) {
     client_t *c = &clients[ci];
     fields_t *fs = NULL;
     static fields_t fields;
+    /* stdin, kill or detach that arrive after their command ended are late, not wrong */
+    if (c->mode == C_IDLE && (type == 'i' || type == 'I' || type == 'k' || type == 'd')) return;
     if (c->mode == C_IDLE && type != 'P' && type != 'L' && type != 'Q') {
         if (parse_fields(payload, n, &fields) < 0) {
             send_text(c, 'E', "EPROTO malformed request");

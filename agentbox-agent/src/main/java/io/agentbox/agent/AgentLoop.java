@@ -93,6 +93,13 @@ final class AgentLoop {
                 Blocks.lastText(content).ifPresent(t -> lastText = t);
                 List<ToolUse> calls = Blocks.toolUses(content);
                 if (calls.isEmpty()) {
+                    // a paused turn (long server-side work) goes on when its message is sent back as is
+                    if ("pause_turn".equals(response.stopReason()) && !content.isEmpty()) continue;
+                    if ("model_context_window_exceeded".equals(response.stopReason())) {
+                        compactor.compact(session, system);
+                        session.addUser(List.of(Blocks.text(CONTINUE)));
+                        continue;
+                    }
                     if (cut) {
                         session.addUser(List.of(Blocks.text(CONTINUE)));
                         continue;
@@ -161,7 +168,12 @@ final class AgentLoop {
 
     private Optional<String> stopHookMessage() {
         for (StopHook hook : options.stopHooks()) {
-            Optional<String> more = hook.onStop(lastText);
+            Optional<String> more;
+            try {
+                more = hook.onStop(lastText);
+            } catch (RuntimeException e) {
+                continue; // a failing hook cannot keep the run going
+            }
             if (more.isPresent()) return more;
         }
         return Optional.empty();

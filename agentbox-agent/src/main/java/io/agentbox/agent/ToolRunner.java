@@ -128,7 +128,13 @@ final class ToolRunner {
             } catch (RuntimeException e) {
                 out = ToolOutput.error("Tool " + v.call().name() + " failed: " + e);
             }
-            for (PostToolUseHook hook : options.postToolUseHooks()) hook.afterToolUse(v.call(), out);
+            for (PostToolUseHook hook : options.postToolUseHooks()) {
+                try {
+                    hook.afterToolUse(v.call(), out);
+                } catch (RuntimeException ignored) {
+                    // an observer's failure must not change the result the model sees
+                }
+            }
         }
         events.emit(new EventData.ToolResult(v.call().id(), out.content(), out.isError(), (System.nanoTime() - start) / 1_000_000));
         return out;
@@ -144,7 +150,13 @@ final class ToolRunner {
         }
         boolean approved = false;
         for (PreToolUseHook hook : options.preToolUseHooks()) {
-            switch (hook.beforeToolUse(call)) {
+            HookDecision decision;
+            try {
+                decision = hook.beforeToolUse(call);
+            } catch (RuntimeException e) {
+                return refuse(call, tool, "Blocked: a PreToolUse hook failed: " + e.getMessage());
+            }
+            switch (decision) {
                 case HookDecision.Deny d -> { return refuse(call, tool, "Blocked by a PreToolUse hook: " + d.reason()); }
                 case HookDecision.Modify m -> call = new ToolUse(call.id(), call.name(), m.input());
                 case HookDecision.Allow a -> approved = true;

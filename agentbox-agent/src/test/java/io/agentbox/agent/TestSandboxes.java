@@ -60,5 +60,10 @@ public final class TestSandboxes implements AfterEachCallback, AfterAllCallback 
     @Override
     public void afterAll(ExtensionContext context) {
         afterEach(context);
+        try (var paths = Files.walk(home)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a leftover temp dir must not fail the tests
+        }
     }
 }
