@@ -6,6 +6,11 @@ import io.agentbox.cli.agent.ChatCommand;
 import io.agentbox.cli.agent.DemoCommand;
 import io.agentbox.cli.agent.ModelClients;
 import io.agentbox.cli.agent.RunCommand;
+import io.agentbox.cli.remote.KeysCommand;
+import io.agentbox.cli.remote.RunsCommand;
+import io.agentbox.cli.remote.ServeCommand;
+import io.agentbox.cli.remote.SessionsCommand;
+import io.agentbox.cli.remote.WorkspacesCommand;
 import io.agentbox.cli.sandbox.SandboxCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -15,7 +20,6 @@ import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -67,8 +71,13 @@ public final class Main {
         commands.put("sandbox", SandboxCommand::new);
         commands.put("template", TemplateCommand::new);
         commands.put("bench", BenchCommand::new);
+        commands.put("serve", ServeCommand::commandSpec);
+        commands.put("runs", RunsCommand::new);
+        commands.put("sessions", SessionsCommand::new);
+        commands.put("keys", KeysCommand::new);
+        commands.put("workspaces", WorkspacesCommand::new);
 
-        String name = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
+        String name = commandName(args);
         if (name.equals("run") || name.equals("chat")) ModelClients.prefetch();
         CommandLine cli = new CommandLine(root);
         commands.forEach((n, factory) -> {
@@ -81,6 +90,15 @@ public final class Main {
             sandbox.getSubcommands().get("start").setStopAtPositional(true);
         }
         return cli;
+    }
+
+    /** The first word that is neither an option nor the value of a global option. */
+    static String commandName(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--server") || args[i].equals("--api-key")) i++;
+            else if (!args[i].startsWith("-")) return args[i];
+        }
+        return "";
     }
 
     private static int usageError(ParameterException ex, PrintWriter err) {

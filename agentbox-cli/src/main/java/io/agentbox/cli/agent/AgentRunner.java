@@ -93,7 +93,7 @@ final class AgentRunner implements AutoCloseable {
 
     /** A renderer for {@code text} output on this process's terminal. */
     ConsoleRenderer renderer() {
-        return new ConsoleRenderer(out, err, color, flags.quiet, Terminal.isTerminal(Terminal.STDERR));
+        return ConsoleRenderer.forTerminal(out, err, flags.noColor, flags.quiet);
     }
 
     /** One line of JSON per formatted event, flushed as it comes. */
