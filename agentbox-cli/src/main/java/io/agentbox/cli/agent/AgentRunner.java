@@ -111,8 +111,11 @@ final class AgentRunner implements AutoCloseable {
         sandbox.startLease();
         try {
             AgentRun run = session.start(prompt, listener);
-            try (Interrupts ignored = Interrupts.handle(() -> run.cancel("canceled by the user (Ctrl-C)"))) {
+            Interrupts interrupts = Interrupts.handle(() -> run.cancel("canceled by the user (Ctrl-C)"));
+            try {
                 return run.await();
+            } finally {
+                interrupts.close();
             }
         } finally {
             sandbox.stopLease();

@@ -60,7 +60,7 @@ final class Remote {
             return;
         }
         List<String[]> rows = new ArrayList<>();
-        object.fields().forEachRemaining(e -> {
+        object.properties().forEach(e -> {
             JsonNode v = e.getValue();
             if (!v.isNull()) rows.add(new String[] {e.getKey(), v.isValueNode() ? v.asText() : v.toString()});
         });
