@@ -70,7 +70,7 @@ public final class ChatCommand implements Callable<Integer> {
         while (true) {
             String line;
             try {
-                line = reader.readLine("› ");
+                line = reader.readLine("> ");
             } catch (UserInterruptException e) {
                 continue; // Ctrl-C at the prompt drops the line, as in a shell
             } catch (EndOfFileException e) {
