@@ -1,0 +1,281 @@
+package io.agentbox.server;
+
+import io.agentbox.ErrorCategory;
+import io.agentbox.sandbox.SandboxProvider;
+import io.agentbox.sandbox.Sandboxes;
+import io.agentbox.server.auth.ApiKeys;
+import io.agentbox.server.auth.Authenticator;
+import io.agentbox.server.auth.RateLimiter;
+import io.agentbox.server.auth.TenancyService;
+import io.agentbox.server.http.ApiRoute;
+import io.agentbox.server.http.EventStream;
+import io.agentbox.server.http.HttpServer;
+import io.agentbox.server.http.Json;
+import io.agentbox.server.http.OpenApi;
+import io.agentbox.server.http.OpsRoutes;
+import io.agentbox.server.http.RunRoutes;
+import io.agentbox.server.http.SandboxRoutes;
+import io.agentbox.server.http.WorkspaceRoutes;
+import io.agentbox.server.log.Redactor;
+import io.agentbox.server.log.ServerLogging;
+import io.agentbox.server.metrics.Metrics;
+import io.agentbox.server.model.ApiKey;
+import io.agentbox.server.model.Run;
+import io.agentbox.server.model.RunStatus;
+import io.agentbox.server.runs.ArtifactService;
+import io.agentbox.server.runs.Budgets;
+import io.agentbox.server.runs.EventBus;
+import io.agentbox.server.runs.Reaper;
+import io.agentbox.server.runs.RunExecutor;
+import io.agentbox.server.runs.RunService;
+import io.agentbox.server.runs.RunStateMachine;
+import io.agentbox.server.runs.Scheduler;
+import io.agentbox.server.sandboxes.RawSandboxes;
+import io.agentbox.server.sandboxes.SandboxService;
+import io.agentbox.server.store.Database;
+import io.agentbox.server.store.JdbiArtifactStore;
+import io.agentbox.server.store.JdbiEventStore;
+import io.agentbox.server.store.JdbiRunStore;
+import io.agentbox.server.store.JdbiSandboxStore;
+import io.agentbox.server.store.JdbiTenancyStore;
+import io.agentbox.server.store.TenancyStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code agentbox serve}: the HTTP service. Build, {@link #start()}, and {@link #close()} for a graceful
+ * stop (no new requests; runs in flight get the configured grace period, then are canceled cleanly).
+ *
+ * <pre>{@code
+ * try (AgentboxServer server = AgentboxServer.builder(ServerConfig.load(flags, System.getenv())).build().start()) {
+ *     System.out.println("listening on " + server.url());
+ *     server.awaitStop();
+ * }
+ * }</pre>
+ */
+public final class AgentboxServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentboxServer.class);
+    public static final String VERSION = "0.1.0";
+
+    private final ServerConfig config;
+    private final SandboxProvider provider;
+    private final RunExecutor executor;
+    private final Clock clock;
+    private final PrintStream console;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final Object stopped = new Object();
+
+    private Database db;
+    private HttpServer http;
+    private Scheduler scheduler;
+    private Reaper reaper;
+    private RunService runService;
+    private Optional<String> initialOwnerKey = Optional.empty();
+    private String defaultWorkspaceId;
+    private boolean running;
+
+    private AgentboxServer(Builder b) {
+        this.config = b.config;
+        this.provider = b.provider != null ? b.provider : Sandboxes.local(b.config.dataDir());
+        this.executor = b.executor != null ? b.executor : run -> run.fail(ErrorCategory.INTERNAL, "this server has no agent runtime");
+        this.clock = b.clock;
+        this.console = b.console;
+    }
+
+    public static Builder builder(ServerConfig config) {
+        return new Builder(config);
+    }
+
+    /** Opens the database, reconciles runs interrupted by a previous crash, and starts serving. */
+    public synchronized AgentboxServer start() {
+        if (running) throw new IllegalStateException("already started");
+        ServerLogging.install(config);
+        config.bootstrapKey().ifPresent(Redactor::register);
+        config.anthropicApiKey().ifPresent(Redactor::register);
+        config.dbPassword().ifPresent(Redactor::register);
+        try {
+            startComponents();
+        } catch (RuntimeException e) {
+            shutdownComponents();
+            throw e;
+        }
+        running = true;
+        LOG.atInfo().addKeyValue("url", url()).addKeyValue("db", db.kind().name().toLowerCase())
+                .addKeyValue("node", config.nodeId()).log("agentbox server listening on {}", url());
+        return this;
+    }
+
+    private void startComponents() {
+        db = Database.open(config);
+        TenancyStore tenancy = new JdbiTenancyStore(db);
+        JdbiEventStore events = new JdbiEventStore(db);
+        JdbiRunStore runs = new JdbiRunStore(db, events);
+        JdbiSandboxStore sandboxStore = new JdbiSandboxStore(db);
+        JdbiArtifactStore artifactStore = new JdbiArtifactStore(db);
+
+        TenancyStore.DefaultTenant tenant = tenancy.ensureDefaultTenant(clock.instant());
+        defaultWorkspaceId = tenant.workspaceId();
+        if (tenant.createdNow() && config.bootstrapKey().isEmpty()) createInitialOwnerKey(tenancy, tenant);
+
+        SandboxService sandboxes = new SandboxService(provider, sandboxStore, clock, config.nodeId());
+        Metrics metrics = new Metrics(runs::countByStatus, sandboxes::aliveCount);
+        EventBus bus = new EventBus();
+        RunStateMachine stateMachine = new RunStateMachine(runs, bus, clock);
+        stateMachine.onTransition((id, status) -> {
+            if (status.terminal()) metrics.runFinished(status);
+        });
+        Budgets budgets = new Budgets(runs, config.dailyBudgetUsd(), clock);
+        scheduler = new Scheduler(config, runs, events, tenancy, stateMachine, bus, budgets, sandboxes, executor, clock);
+        runService = new RunService(config, runs, tenancy, stateMachine, scheduler, budgets, sandboxes, clock);
+        ArtifactService artifacts = new ArtifactService(artifactStore, runService, clock);
+        TenancyService tenancyService = new TenancyService(tenancy, clock);
+        EventStream stream = new EventStream(events, runs, bus, metrics, config.sseKeepAlive(), closing::get, clock);
+
+        int reconciled = runService.reconcile();
+        if (reconciled > 0) LOG.warn("{} run(s) were in flight when this node last stopped; they failed with 'server restarted'", reconciled);
+
+        List<ApiRoute> routes = new ArrayList<>();
+        routes.addAll(new RunRoutes(runService, artifacts, stream, io.agentbox.sandbox.SandboxSpec.DEFAULT_TEMPLATE).routes());
+        routes.addAll(new SandboxRoutes(new RawSandboxes(sandboxes), runService, config.maxUploadBytes()).routes());
+        routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
+        List<ApiRoute> documented = new ArrayList<>(routes);
+        byte[][] openApi = new byte[1][];
+        OpsRoutes ops = new OpsRoutes(() -> !closing.get() && db.ping(), metrics, () -> openApi[0]);
+        documented.addAll(0, ops.routes());
+        openApi[0] = Json.write(OpenApi.document(documented, VERSION)).getBytes(StandardCharsets.UTF_8);
+
+        Authenticator authenticator = new Authenticator(tenancy, clock, config.bootstrapKey(), tenant.ownerPrincipalId());
+        http = new HttpServer(config, documented, authenticator, new RateLimiter(config.rateLimit()), metrics, r -> {});
+        http.start();
+        scheduler.start();
+        reaper = new Reaper(config, runs, runService, List.of(), clock);
+        reaper.start();
+    }
+
+    private void createInitialOwnerKey(TenancyStore tenancy, TenancyStore.DefaultTenant tenant) {
+        ApiKeys.NewKey k = ApiKeys.generate();
+        tenancy.insertKey(new ApiKey(k.id(), tenant.ownerPrincipalId(), "initial owner key", k.secretHash(),
+                clock.instant(), Optional.empty(), Optional.empty()));
+        initialOwnerKey = Optional.of(k.plaintext());
+        // Printed once, to the console and not to the log: logs are kept and shipped, keys must not be.
+        console.println("Created the owner API key of the default workspace. It is shown only this once:");
+        console.println();
+        console.println("    " + k.plaintext());
+        console.println();
+        console.println("Use it as 'Authorization: Bearer <key>' or AGENTBOX_API_KEY; set AGENTBOX_BOOTSTRAP_KEY to choose your own.");
+        console.flush();
+    }
+
+    public int port() {
+        requireRunning();
+        return http.port();
+    }
+
+    /** The base URL clients on this machine use, e.g. {@code http://127.0.0.1:8080}. */
+    public String url() {
+        return config.baseUrl(port());
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** The owner key created on this start, when this was the first start and no bootstrap key was set. */
+    public Optional<String> initialOwnerKey() {
+        return initialOwnerKey;
+    }
+
+    public String defaultWorkspaceId() {
+        requireRunning();
+        return defaultWorkspaceId;
+    }
+
+    /** Blocks until {@link #close()} has completed (for {@code agentbox serve}'s main thread). */
+    public void awaitStop() throws InterruptedException {
+        synchronized (stopped) {
+            while (running) stopped.wait();
+        }
+    }
+
+    /** "METHOD /path" of every HTTP handler registered. */
+    List<String> registeredRoutes() {
+        requireRunning();
+        return http.registeredRoutes();
+    }
+
+    private void requireRunning() {
+        if (http == null) throw new IllegalStateException("server not started");
+    }
+
+    /**
+     * Graceful stop: readiness turns false and streams end, the HTTP listener stops, runs in flight get
+     * {@code shutdown-grace} to finish and are then canceled (sandboxes killed), and the database closes.
+     */
+    @Override
+    public synchronized void close() {
+        if (!closing.compareAndSet(false, true)) return;
+        shutdownComponents();
+        synchronized (stopped) {
+            running = false;
+            stopped.notifyAll();
+        }
+        LOG.info("agentbox server stopped");
+    }
+
+    private void shutdownComponents() {
+        closing.set(true);
+        if (http != null) quietly(http::close);
+        if (reaper != null) quietly(reaper::close);
+        if (scheduler != null) {
+            List<Run> left = scheduler.drain(config.shutdownGrace());
+            for (Run r : left) {
+                quietly(() -> runService.terminate(r, RunStatus.CANCELED, ErrorCategory.CANCELED, "server shutting down"));
+            }
+            quietly(scheduler::close);
+        }
+        if (db != null) quietly(db::close);
+    }
+
+    private static void quietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("error during shutdown", e);
+        }
+    }
+
+    public static final class Builder {
+        private final ServerConfig config;
+        private SandboxProvider provider;
+        private RunExecutor executor;
+        private Clock clock = Clock.systemUTC();
+        private PrintStream console = System.out;
+
+        private Builder(ServerConfig config) {
+            this.config = config;
+        }
+
+        /** Where sandboxes run; default: local bubblewrap sandboxes with state in the data dir. */
+        public Builder sandboxProvider(SandboxProvider provider) { this.provider = provider; return this; }
+
+        /** How runs are carried out; the default runs the agent runtime in a sandbox. */
+        public Builder runExecutor(RunExecutor executor) { this.executor = executor; return this; }
+
+        public Builder clock(Clock clock) { this.clock = clock; return this; }
+
+        /** Where the first start prints the owner key (default standard output). */
+        public Builder console(PrintStream console) { this.console = console; return this; }
+
+        public AgentboxServer build() {
+            return new AgentboxServer(this);
+        }
+    }
+}

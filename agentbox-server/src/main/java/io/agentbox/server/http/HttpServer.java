@@ -1,0 +1,159 @@
+package io.agentbox.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentbox.server.ServerConfig;
+import io.agentbox.server.auth.Authenticator;
+import io.agentbox.server.auth.Caller;
+import io.agentbox.server.auth.RateLimiter;
+import io.agentbox.server.metrics.Metrics;
+import io.agentbox.server.store.InvalidCursorException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The Javalin application: registers every {@link ApiRoute} behind one wrapper that assigns the request
+ * id, authenticates, rate-limits, maps failures to the error format, records metrics and writes the
+ * access log. Handlers stay free of all of that.
+ */
+public final class HttpServer implements AutoCloseable {
+    private static final Logger ACCESS = LoggerFactory.getLogger("io.agentbox.server.access");
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+    private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String HANDLED = "agentbox.handled";
+
+    private final Javalin app;
+    private final Authenticator authenticator;
+    private final RateLimiter rateLimiter;
+    private final Metrics metrics;
+    private final long maxBodyBytes;
+    private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public HttpServer(ServerConfig config, List<ApiRoute> routes, Authenticator authenticator, RateLimiter rateLimiter,
+                      Metrics metrics, Consumer<io.javalin.config.RoutesConfig> extraRoutes) {
+        this.authenticator = authenticator;
+        this.rateLimiter = rateLimiter;
+        this.metrics = metrics;
+        this.maxBodyBytes = config.maxBodyBytes();
+        this.app = Javalin.create(cfg -> {
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.http.maxRequestSize = Math.max(config.maxBodyBytes(), config.maxUploadBytes());
+            cfg.http.prefer405over404 = true;
+            cfg.router.ignoreTrailingSlashes = true;
+            cfg.jetty.host = config.host();
+            cfg.jetty.port = config.port();
+            cfg.jetty.modifyServer(server -> server.setStopTimeout(2_000));
+            cfg.events.handlerAdded(info -> registered.add(info.getHttpMethod().name() + " " + info.getPath()));
+            for (ApiRoute route : routes) cfg.routes.addHttpHandler(route.method(), route.path(), wrap(route));
+            extraRoutes.accept(cfg.routes);
+            cfg.routes.error(404, ctx -> unmatched(ctx, ApiException.notFound("route " + ctx.method() + " " + ctx.path())));
+            cfg.routes.error(405, ctx -> unmatched(ctx, new ApiException(405, "method_not_allowed",
+                    "method " + ctx.method() + " is not allowed on " + ctx.path())));
+            cfg.routes.error(413, ctx -> unmatched(ctx, ApiException.tooLarge("request body is too large")));
+        });
+    }
+
+    public void start() {
+        app.start();
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** "METHOD /path" of every handler Javalin registered, for checking the API document against reality. */
+    public List<String> registeredRoutes() {
+        return List.copyOf(registered);
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    private Handler wrap(ApiRoute route) {
+        return ctx -> {
+            long start = System.nanoTime();
+            String requestId = requestId(ctx);
+            MDC.put("requestId", requestId);
+            ctx.attribute(HANDLED, Boolean.TRUE);
+            Optional<Caller> caller = Optional.empty();
+            try {
+                if (route.authenticated()) {
+                    Caller c = authenticator.authenticate(ctx.header("Authorization"));
+                    caller = Optional.of(c);
+                    MDC.put("principal", c.principalId());
+                    var wait = rateLimiter.tryAcquire(c.keyId());
+                    if (wait.isPresent()) throw ApiException.rateLimited(wait.getAsLong());
+                }
+                route.handler().handle(new Call(ctx, route, caller, maxBodyBytes));
+            } catch (ApiException e) {
+                writeError(ctx, e);
+            } catch (InvalidCursorException e) {
+                writeError(ctx, ApiException.invalidField("cursor", "is not a cursor this server handed out"));
+            } catch (Exception e) {
+                LOG.error("request failed: {} {}", ctx.method(), route.path(), e);
+                writeError(ctx, new ApiException(500, "internal", "internal error (request id " + requestId + ")"));
+            } finally {
+                double seconds = (System.nanoTime() - start) / 1e9;
+                int status = ctx.statusCode();
+                metrics.httpRequest(ctx.method().name(), route.path(), status, seconds);
+                ACCESS.atInfo()
+                        .addKeyValue("method", ctx.method().name())
+                        .addKeyValue("route", route.path())
+                        .addKeyValue("status", status)
+                        .addKeyValue("durationMs", Math.round(seconds * 1000))
+                        .log("{} {} {}", ctx.method().name(), ctx.path(), status);
+                MDC.remove("requestId");
+                MDC.remove("principal");
+            }
+        };
+    }
+
+    private static String requestId(Context ctx) {
+        String given = ctx.header("X-Request-Id");
+        String id;
+        if (given != null && CLIENT_REQUEST_ID.matcher(given).matches()) {
+            id = given;
+        } else {
+            byte[] b = new byte[8];
+            RANDOM.nextBytes(b);
+            id = "req_" + HexFormat.of().formatHex(b);
+        }
+        ctx.header("X-Request-Id", id);
+        return id;
+    }
+
+    private void unmatched(Context ctx, ApiException e) {
+        if (ctx.attribute(HANDLED) != null) return;
+        requestId(ctx);
+        writeError(ctx, e);
+    }
+
+    static void writeError(Context ctx, ApiException e) {
+        if (ctx.res().isCommitted()) return;
+        ObjectNode body = Json.object();
+        ObjectNode error = body.putObject("error");
+        error.put("code", e.code());
+        error.put("message", e.getMessage());
+        e.retryAfterSeconds().ifPresent(s -> ctx.header("Retry-After", Long.toString(s)));
+        if (e.status() == 401) ctx.header("WWW-Authenticate", "Bearer");
+        ctx.status(e.status());
+        ctx.contentType("application/json");
+        ctx.result(Json.write(body).getBytes(StandardCharsets.UTF_8));
+    }
+}

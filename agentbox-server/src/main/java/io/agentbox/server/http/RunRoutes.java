@@ -1,0 +1,159 @@
+package io.agentbox.server.http;
+
+import io.agentbox.server.model.Artifact;
+import io.agentbox.server.model.ReviewState;
+import io.agentbox.server.model.Run;
+import io.agentbox.server.model.RunStatus;
+import io.agentbox.server.runs.ArtifactService;
+import io.agentbox.server.runs.RunService;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** {@code /v1/runs}: start, read, list, cancel, stream events, artifacts. */
+public final class RunRoutes {
+    private static final List<String> STATUSES = Arrays.stream(RunStatus.values()).map(RunStatus::wireName).toList();
+    private static final List<String> REVIEW_STATES = Arrays.stream(ReviewState.values()).map(ReviewState::wireName).toList();
+
+    private final RunService runs;
+    private final ArtifactService artifacts;
+    private final EventStream stream;
+    private final String defaultTemplate;
+
+    public RunRoutes(RunService runs, ArtifactService artifacts, EventStream stream, String defaultTemplate) {
+        this.runs = runs;
+        this.artifacts = artifacts;
+        this.stream = stream;
+        this.defaultTemplate = defaultTemplate;
+    }
+
+    public static Schema createSchema() {
+        return Schema.object()
+                .required("prompt", Schema.string().description("the task; at most the server's prompt limit (default 1 MiB)"))
+                .prop("workspaceId", Schema.string().description("default: the caller's first workspace"))
+                .prop("model", Schema.string().max(200))
+                .prop("template", Schema.string().max(100).description("sandbox template (default host)"))
+                .prop("sessionId", Schema.string().description("continue this session (same sandbox and conversation)"))
+                .prop("options", RunOptions.schema());
+    }
+
+    public List<ApiRoute> routes() {
+        return List.of(
+                ApiRoute.post("/v1/runs", "createRun", "Start a run").tag("runs")
+                        .body(createSchema())
+                        .returns(202, "The queued run", Schema.ref("Run"))
+                        .returns(402, "The workspace's daily budget is spent", Schema.ref("Error"))
+                        .returns(413, "The prompt or body is too large", Schema.ref("Error"))
+                        .handle(this::create),
+                ApiRoute.get("/v1/runs", "listRuns", "List runs, newest first").tag("runs")
+                        .query("workspaceId", Schema.string(), "only this workspace (default: all of the caller's)")
+                        .query("status", Schema.enumOf(STATUSES.toArray(String[]::new)), "only runs in this state")
+                        .query("since", Schema.string().format("date-time"), "only runs created at or after this instant")
+                        .query("sessionId", Schema.string(), "only runs of this session")
+                        .query("limit", Schema.integer().min(1).max(200), "page size (default 50)")
+                        .query("cursor", Schema.string(), "nextCursor of the previous page")
+                        .returns(200, "A page of runs", Schema.ref("RunPage"))
+                        .handle(this::list),
+                ApiRoute.get("/v1/runs/{id}", "getRun", "A run: status, result, usage, cost, error").tag("runs")
+                        .returns(200, "The run", Schema.ref("Run"))
+                        .handle(c -> c.json(200, Views.run(runs.get(c.caller(), c.path("id"))))),
+                ApiRoute.post("/v1/runs/{id}/cancel", "cancelRun", "Cancel a run (its creator, or an admin or owner)").tag("runs")
+                        .body(Schema.object().prop("reason", Schema.string().max(500)))
+                        .returns(200, "The canceled run; its sandbox is gone", Schema.ref("Run"))
+                        .returns(409, "The run had already ended otherwise", Schema.ref("Error"))
+                        .handle(this::cancel),
+                ApiRoute.get("/v1/runs/{id}/events", "streamRunEvents", "The run's events as Server-Sent Events").tag("runs")
+                        .query("after", Schema.integer().min(0), "resume after this seq (the Last-Event-ID header wins)")
+                        .query("follow", Schema.bool(), "false: replay the stored events and close (default true)")
+                        .returns(200, "event stream: 'id: <seq>', 'event: <type>', 'data: <event JSON>'", "text/event-stream")
+                        .handle(this::events),
+                ApiRoute.get("/v1/runs/{id}/artifacts", "listArtifacts", "Files the run created or changed under /workspace").tag("artifacts")
+                        .returns(200, "The run's artifacts", Schema.ref("ArtifactList"))
+                        .handle(c -> {
+                            var out = Json.object();
+                            var data = out.putArray("data");
+                            artifacts.ofRun(c.caller(), c.path("id")).forEach(a -> data.add(Views.artifact(a)));
+                            out.putNull("nextCursor");
+                            c.json(200, out);
+                        }),
+                ApiRoute.get("/v1/runs/{id}/artifacts/{aid}", "downloadArtifact", "Download an artifact's content").tag("artifacts")
+                        .returns(200, "The file", "application/octet-stream")
+                        .handle(this::download),
+                ApiRoute.post("/v1/runs/{id}/artifacts/{aid}/review", "reviewArtifact", "Set an artifact's review state (admins and owners)").tag("artifacts")
+                        .body(Schema.object().required("state", Schema.enumOf(REVIEW_STATES.toArray(String[]::new))))
+                        .returns(200, "The artifact", Schema.ref("Artifact"))
+                        .handle(c -> {
+                            artifacts.get(c.caller(), c.path("id"), c.path("aid"));
+                            ReviewState state = c.body().oneOf("state", ReviewState::fromWireName, REVIEW_STATES)
+                                    .orElseThrow(() -> ApiException.invalidField("state", "is required"));
+                            c.json(200, Views.artifact(artifacts.review(c.caller(), c.path("id"), c.path("aid"), state)));
+                        }));
+    }
+
+    private void create(Call c) {
+        JsonBody b = c.body();
+        String prompt = b.requiredText("prompt");
+        Optional<String> workspaceId = b.string("workspaceId", 100);
+        Optional<String> model = b.string("model", 200);
+        String template = RunOptions.template(b).orElse(defaultTemplate);
+        Optional<String> sessionId = b.string("sessionId", 100);
+        String options = Json.write(RunOptions.parse(b.object("options")));
+        Run run = runs.create(c.caller(), new RunService.NewRun(workspaceId, prompt, model, template, sessionId, options));
+        c.ctx().header("Location", "/v1/runs/" + run.id());
+        c.json(202, Views.run(run));
+    }
+
+    private void list(Call c) {
+        var page = runs.list(c.caller(), c.query("workspaceId"),
+                c.queryOneOf("status", RunStatus::fromWireName, STATUSES), c.queryInstant("since"),
+                c.query("sessionId"), c.queryInt("limit", 1, 200, 50), c.query("cursor"));
+        c.json(200, Views.page(page, Views::run));
+    }
+
+    private void cancel(Call c) {
+        runs.get(c.caller(), c.path("id"));
+        String reason = c.body().string("reason", 500).orElse("canceled by request");
+        c.json(200, Views.run(runs.cancel(c.caller(), c.path("id"), reason)));
+    }
+
+    private void events(Call c) throws Exception {
+        Run run = runs.get(c.caller(), c.path("id"));
+        long after = c.queryLong("after", 0).orElse(0);
+        String lastEventId = c.ctx().header("Last-Event-ID");
+        if (lastEventId != null && !lastEventId.isBlank()) {
+            try {
+                after = Long.parseLong(lastEventId.trim());
+                if (after < 0) throw new NumberFormatException();
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("header 'Last-Event-ID' must be a non-negative event seq");
+            }
+        }
+        boolean follow = c.query("follow").map(v -> switch (v) {
+            case "true", "1" -> true;
+            case "false", "0" -> false;
+            default -> throw ApiException.invalidField("follow", "must be true or false");
+        }).orElse(true);
+        stream.sse(c.ctx(), run.id(), after, follow);
+    }
+
+    private void download(Call c) {
+        Artifact a = artifacts.get(c.caller(), c.path("id"), c.path("aid"));
+        c.ctx().status(200);
+        c.ctx().contentType(a.contentType());
+        c.ctx().header("Content-Length", Long.toString(a.size()));
+        String name = a.path().substring(a.path().lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
+        c.ctx().header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+        artifacts.content(a, in -> {
+            try (InputStream src = in; OutputStream out = c.ctx().res().getOutputStream()) {
+                return src.transferTo(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+}

@@ -1,0 +1,186 @@
+package io.agentbox.server.runs;
+
+import io.agentbox.ErrorCategory;
+import io.agentbox.server.ServerConfig;
+import io.agentbox.server.auth.Caller;
+import io.agentbox.server.http.ApiException;
+import io.agentbox.server.http.Json;
+import io.agentbox.server.model.Page;
+import io.agentbox.server.model.Role;
+import io.agentbox.server.model.Run;
+import io.agentbox.server.model.RunStatus;
+import io.agentbox.server.model.Workspace;
+import io.agentbox.server.sandboxes.SandboxService;
+import io.agentbox.server.store.Ids;
+import io.agentbox.server.store.RunQuery;
+import io.agentbox.server.store.RunStore;
+import io.agentbox.server.store.RunUpdate;
+import io.agentbox.server.store.TenancyStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+
+/** Accepting, reading, listing, canceling and terminating runs, with the authorization rules for each. */
+public final class RunService {
+    private static final Logger LOG = LoggerFactory.getLogger(RunService.class);
+    private static final Duration CANCEL_WAIT = Duration.ofMillis(1500);
+
+    /** A validated request to start a run. */
+    public record NewRun(Optional<String> workspaceId, String prompt, Optional<String> model, String template,
+                         Optional<String> sessionId, String optionsJson) {}
+
+    private final ServerConfig config;
+    private final RunStore runs;
+    private final TenancyStore tenancy;
+    private final RunStateMachine stateMachine;
+    private final Scheduler scheduler;
+    private final Budgets budgets;
+    private final SandboxService sandboxes;
+    private final Clock clock;
+
+    public RunService(ServerConfig config, RunStore runs, TenancyStore tenancy, RunStateMachine stateMachine,
+                      Scheduler scheduler, Budgets budgets, SandboxService sandboxes, Clock clock) {
+        this.config = config;
+        this.runs = runs;
+        this.tenancy = tenancy;
+        this.stateMachine = stateMachine;
+        this.scheduler = scheduler;
+        this.budgets = budgets;
+        this.sandboxes = sandboxes;
+        this.clock = clock;
+    }
+
+    /** The workspace a request targets: the given one, or the caller's first; 404 when not a member. */
+    public String targetWorkspace(Caller caller, Optional<String> workspaceId) {
+        String ws = workspaceId.orElseGet(() -> caller.firstWorkspace()
+                .orElseThrow(() -> ApiException.notFound("workspace (you belong to none)")));
+        caller.requireMember(ws, "workspace " + ws);
+        return ws;
+    }
+
+    public Run create(Caller caller, NewRun req) {
+        long promptBytes = req.prompt().getBytes(StandardCharsets.UTF_8).length;
+        if (promptBytes > config.maxPromptBytes()) {
+            throw ApiException.tooLarge("prompt is " + promptBytes + " bytes; the limit is " + config.maxPromptBytes());
+        }
+        String wsId = targetWorkspace(caller, req.workspaceId());
+        caller.require(wsId, Role.MEMBER, "workspace " + wsId);
+        Workspace ws = tenancy.workspace(wsId).orElseThrow(() -> ApiException.notFound("workspace " + wsId));
+        budgets.exceeded(ws).ifPresent(m -> {
+            throw ApiException.budgetExceeded(m);
+        });
+        Run run = Run.queued(Ids.newId("run"), wsId, req.sessionId(), caller.principalId(), req.prompt(), req.model(),
+                req.template(), req.optionsJson(), clock.instant());
+        runs.insert(run);
+        scheduler.wake();
+        return run;
+    }
+
+    /** A run the caller may see; 404 otherwise (another workspace's run does not exist for it). */
+    public Run get(Caller caller, String id) {
+        Run run = runs.find(id).orElseThrow(() -> ApiException.notFound("run " + id));
+        caller.requireMember(run.workspaceId(), "run " + id);
+        return run;
+    }
+
+    public Page<Run> list(Caller caller, Optional<String> workspaceId, Optional<RunStatus> status, Optional<Instant> since,
+                          Optional<String> sessionId, int limit, Optional<String> cursor) {
+        Set<String> scope = workspaceId.map(ws -> {
+            caller.requireMember(ws, "workspace " + ws);
+            return Set.of(ws);
+        }).orElse(caller.workspaceIds());
+        return runs.list(new RunQuery(scope, status, since, sessionId, limit, cursor));
+    }
+
+    /**
+     * Cancels a run: only its creator or an admin/owner may. Returns once the run is {@code canceled} and
+     * its sandbox is gone (or it had already ended some other way).
+     */
+    public Run cancel(Caller caller, String id, String reason) {
+        Run run = get(caller, id);
+        Role role = caller.require(run.workspaceId(), Role.MEMBER, "run " + id);
+        if (!run.createdBy().equals(caller.principalId()) && !role.atLeast(Role.ADMIN)) {
+            throw ApiException.forbidden("only the run's creator or a workspace admin or owner can cancel it");
+        }
+        if (run.status().terminal()) {
+            if (run.status() == RunStatus.CANCELED) return run;
+            throw ApiException.conflict("run " + id + " already " + run.status().wireName());
+        }
+        runs.requestCancel(id, clock.instant());
+        if (run.status() == RunStatus.QUEUED && cancelQueued(run, reason)) return runs.find(id).orElseThrow();
+
+        Optional<RunContext> local = scheduler.local(id);
+        local.ifPresent(ctx -> ctx.requestCancel(reason));
+        // Another node notices the request within a scheduler tick; give either a moment to end the run itself.
+        Duration wait = local.isPresent() ? CANCEL_WAIT : CANCEL_WAIT.plusSeconds(1);
+        Instant deadline = clock.instant().plus(wait);
+        while (clock.instant().isBefore(deadline)) {
+            Run now = runs.find(id).orElseThrow();
+            if (now.status().terminal()) {
+                sandboxes.killOwnedBy(id, now.sandboxId(), "run " + now.status().wireName());
+                return now;
+            }
+            sleep(20);
+        }
+        terminate(runs.find(id).orElseThrow(), RunStatus.CANCELED, ErrorCategory.CANCELED, reason);
+        return runs.find(id).orElseThrow();
+    }
+
+    private boolean cancelQueued(Run run, String reason) {
+        return stateMachine.transition(run.id(), RunStatus.QUEUED, RunStatus.CANCELED,
+                RunUpdate.builder().finishedAt(clock.instant()).error(ErrorCategory.CANCELED.wireName(), reason).build(),
+                Optional.of(new RunStore.EventDraft("run.canceled", Json.write(Json.object().put("reason", reason)))));
+    }
+
+    /**
+     * Ends a run from outside its executor (cancel that the executor did not honour in time, reaper,
+     * reconciliation, shutdown): stops the local executor, records the terminal state and reason, and
+     * kills every sandbox of the run.
+     */
+    public void terminate(Run run, RunStatus to, ErrorCategory category, String message) {
+        scheduler.local(run.id()).ifPresent(ctx -> ctx.requestCancel(message));
+        Run current = run;
+        for (int attempt = 0; attempt < 3 && !current.status().terminal(); attempt++) {
+            String type = to == RunStatus.CANCELED ? "run.canceled" : "run.failed";
+            var data = to == RunStatus.CANCELED ? Json.object().put("reason", message)
+                    : Json.object().put("category", category.wireName()).put("message", message);
+            boolean ok = stateMachine.transition(run.id(), current.status(), to,
+                    RunUpdate.builder().finishedAt(clock.instant()).error(category.wireName(), message).build(),
+                    Optional.of(new RunStore.EventDraft(type, Json.write(data))));
+            if (ok) {
+                LOG.info("run {} {}: {}", run.id(), to.wireName(), message);
+                break;
+            }
+            current = runs.find(run.id()).orElse(current);
+        }
+        sandboxes.killOwnedBy(run.id(), runs.find(run.id()).flatMap(Run::sandboxId), message);
+    }
+
+    /**
+     * Start-up reconciliation: runs this node had in flight when it died end {@code failed}
+     * ({@code internal}, "server restarted") and their sandboxes are killed.
+     */
+    public int reconcile() {
+        int n = 0;
+        for (Run run : runs.inFlight(config.nodeId())) {
+            if (scheduler.local(run.id()).isPresent()) continue;
+            terminate(run, RunStatus.FAILED, ErrorCategory.INTERNAL, "server restarted");
+            n++;
+        }
+        return n;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.agentbox.server.sandboxes;
+
+import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.SandboxProvider;
+import io.agentbox.sandbox.SandboxQuery;
+import io.agentbox.sandbox.SandboxSpec;
+import io.agentbox.server.model.SandboxRecord;
+import io.agentbox.server.store.SandboxStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Creates and kills the server's sandboxes and keeps the bookkeeping that ties each to a workspace and
+ * to the run or session it serves. Every sandbox is labelled with that owner in its metadata too, so a
+ * sandbox whose creation the database never heard of (the process died in between) is still found.
+ */
+public final class SandboxService {
+    public static final String META_WORKSPACE = "agentbox.workspace";
+    public static final String META_OWNER = "agentbox.owner";
+    public static final String META_NODE = "agentbox.node";
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxService.class);
+
+    private final SandboxProvider provider;
+    private final SandboxStore store;
+    private final Clock clock;
+    private final String nodeId;
+
+    public SandboxService(SandboxProvider provider, SandboxStore store, Clock clock, String nodeId) {
+        this.provider = provider;
+        this.store = store;
+        this.clock = clock;
+        this.nodeId = nodeId;
+    }
+
+    public SandboxProvider provider() {
+        return provider;
+    }
+
+    /**
+     * Creates a sandbox for a workspace and records it before returning; {@code ownerId} is the run or
+     * session it serves (empty for a raw sandbox).
+     */
+    public Sandbox create(SandboxSpec spec, String workspaceId, String createdBy, SandboxRecord.Kind kind, Optional<String> ownerId) {
+        SandboxSpec.Builder labelled = spec.toBuilder()
+                .metadata(META_WORKSPACE, workspaceId)
+                .metadata(META_NODE, nodeId);
+        ownerId.ifPresent(o -> labelled.metadata(META_OWNER, o));
+        Sandbox sandbox = provider().create(labelled.build());
+        try {
+            store.insert(new SandboxRecord(sandbox.id(), workspaceId, createdBy, kind, ownerId, spec.template(),
+                    clock.instant(), Optional.empty(), Optional.empty()));
+        } catch (RuntimeException e) {
+            sandbox.kill();
+            throw e;
+        }
+        return sandbox;
+    }
+
+    /** Kills a sandbox and records why; quiet when it is already gone. */
+    public void kill(String sandboxId, String reason) {
+        try {
+            provider.kill(sandboxId);
+        } catch (RuntimeException e) {
+            LOG.warn("could not kill sandbox {}: {}", sandboxId, e.getMessage());
+        }
+        store.markEnded(sandboxId, reason, clock.instant());
+    }
+
+    /** Kills every sandbox labelled as serving {@code ownerId}, including any the database never recorded. */
+    public void killOwnedBy(String ownerId, Optional<String> knownSandboxId, String reason) {
+        knownSandboxId.ifPresent(id -> kill(id, reason));
+        try {
+            provider.list(SandboxQuery.metadata(Map.of(META_OWNER, ownerId))).forEach(info -> kill(info.id(), reason));
+        } catch (RuntimeException e) {
+            LOG.warn("could not list sandboxes of {}: {}", ownerId, e.getMessage());
+        }
+    }
+
+    /** Live sandboxes of this server as the provider sees them. */
+    public int aliveCount() {
+        try {
+            return provider.list(SandboxQuery.metadata(Map.of(META_NODE, nodeId))).size();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    public SandboxStore store() {
+        return store;
+    }
+}

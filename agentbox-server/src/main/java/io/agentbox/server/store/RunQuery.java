@@ -1,0 +1,15 @@
+package io.agentbox.server.store;
+
+import io.agentbox.server.model.RunStatus;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+
+/** A page of runs of some workspaces, newest first. */
+public record RunQuery(Set<String> workspaceIds, Optional<RunStatus> status, Optional<Instant> since,
+                       Optional<String> sessionId, int limit, Optional<String> cursor) {
+    public RunQuery {
+        workspaceIds = Set.copyOf(workspaceIds);
+    }
+}

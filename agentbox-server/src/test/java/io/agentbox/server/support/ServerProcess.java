@@ -1,0 +1,19 @@
+package io.agentbox.server.support;
+
+import io.agentbox.server.AgentboxServer;
+import io.agentbox.server.ServerConfig;
+
+import java.util.Map;
+
+/** {@code agentbox serve} as a child process for crash tests: configured from the environment only. */
+public final class ServerProcess {
+    private ServerProcess() {}
+
+    public static void main(String[] args) throws Exception {
+        ServerConfig config = ServerConfig.load(Map.of(), System.getenv());
+        AgentboxServer server = AgentboxServer.builder(config).runExecutor(new ScriptedRuns()).build().start();
+        System.out.println("LISTENING " + server.url());
+        System.out.flush();
+        server.awaitStop();
+    }
+}
