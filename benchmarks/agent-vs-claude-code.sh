@@ -142,4 +142,5 @@ done
 echo quit >&"${INPROC[1]}"
 wait "$inproc_pid" 2>/dev/null || true
 
+echo "agentbox $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), $("$java" -version 2>&1 | head -n 1), Claude Code $cc_version from $cc_dir"
 python3 "$root/benchmarks/agent/summary.py" "$work" "$runs" "$cli_available" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)"
