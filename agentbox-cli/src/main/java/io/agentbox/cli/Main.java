@@ -1,6 +1,10 @@
 package io.agentbox.cli;
 
 import io.agentbox.AgentboxException;
+import io.agentbox.ErrorCategory;
+import io.agentbox.cli.agent.ChatCommand;
+import io.agentbox.cli.agent.DemoCommand;
+import io.agentbox.cli.agent.RunCommand;
 import io.agentbox.cli.sandbox.SandboxCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -56,6 +60,9 @@ public final class Main {
      */
     static CommandLine commandLine(AgentboxCommand root, String[] args) {
         Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+        commands.put("run", RunCommand::new);
+        commands.put("chat", ChatCommand::new);
+        commands.put("demo", DemoCommand::new);
         commands.put("sandbox", SandboxCommand::new);
         commands.put("template", TemplateCommand::new);
         commands.put("bench", BenchCommand::new);
@@ -91,9 +98,10 @@ public final class Main {
             err.println("agentbox: " + oneLine(ex.getMessage()));
             return EXIT_USAGE;
         }
-        if (ex instanceof AgentboxException) {
+        if (ex instanceof AgentboxException a) {
             err.println("agentbox: " + oneLine(ex.getMessage()));
-            return EXIT_FAILURE;
+            // configuration problems share the usage code, as in the agent's exit codes
+            return a.category() == ErrorCategory.CONFIG ? EXIT_USAGE : EXIT_FAILURE;
         }
         String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
         err.println("agentbox: internal error: " + oneLine(message) + (debug ? "" : " (run with --debug for details)"));

@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -20,9 +22,55 @@ final class AgentboxProcess {
     private static final Duration LIMIT = Duration.ofSeconds(60);
 
     private final Path home;
+    private final Map<String, String> env;
+    private final Path cwd;
 
     AgentboxProcess(Path home) {
+        this(home, Map.of(), null);
+    }
+
+    private AgentboxProcess(Path home, Map<String, String> env, Path cwd) {
         this.home = home;
+        this.env = Map.copyOf(env);
+        this.cwd = cwd;
+    }
+
+    /** The same, with these environment variables (on top of a copy of this JVM's, less ANTHROPIC_*). */
+    AgentboxProcess withEnv(Map<String, String> extra) {
+        Map<String, String> all = new HashMap<>(env);
+        all.putAll(extra);
+        return new AgentboxProcess(home, all, cwd);
+    }
+
+    /** The same, started in {@code dir} (where a .env file would be read from). */
+    AgentboxProcess in(Path dir) {
+        return new AgentboxProcess(home, env, dir);
+    }
+
+    /** Starts {@code agentbox ARGS} with stdout and stderr going to files, for a test that signals it. */
+    Process start(Path stdout, Path stderr, String... args) {
+        ProcessBuilder pb = builder(jarCommand(args), cwd);
+        pb.redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> jarCommand(String... args) {
+        List<String> command = new ArrayList<>(List.of(JAVA, "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private ProcessBuilder builder(List<String> command, Path dir) {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        if (dir != null) pb.directory(dir.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("ANTHROPIC_") || k.equals("AGENTBOX_JAVA_OPTS") || k.equals("NO_COLOR"));
+        pb.environment().put("AGENTBOX_HOME", home.toString());
+        pb.environment().putAll(env);
+        return pb;
     }
 
     /** What a finished invocation printed and how it exited. */
@@ -43,17 +91,12 @@ final class AgentboxProcess {
 
     /** Runs {@code agentbox ARGS} with {@code stdin} piped in, and waits for it. */
     Result run(byte[] stdin, String... args) {
-        List<String> command = new ArrayList<>(List.of(JAVA, "-jar", JAR.toString()));
-        command.addAll(List.of(args));
-        return run(command, null, stdin);
+        return run(jarCommand(args), cwd, stdin);
     }
 
     /** Runs any program (e.g. bin/agentbox) with this data dir, in {@code cwd}. */
-    Result run(List<String> command, Path cwd, byte[] stdin) {
-        ProcessBuilder pb = new ProcessBuilder(command);
-        if (cwd != null) pb.directory(cwd.toFile());
-        pb.environment().put("AGENTBOX_HOME", home.toString());
-        pb.environment().remove("AGENTBOX_JAVA_OPTS");
+    Result run(List<String> command, Path dir, byte[] stdin) {
+        ProcessBuilder pb = builder(command, dir);
         try {
             Process p = pb.start();
             CompletableFuture<byte[]> out = drain(p.getInputStream());

@@ -1,6 +1,7 @@
 package io.agentbox.cli.sandbox;
 
 import io.agentbox.cli.AgentboxCommand;
+import io.agentbox.cli.Terminal;
 import io.agentbox.sandbox.CommandHandle;
 import io.agentbox.sandbox.CommandResult;
 import io.agentbox.sandbox.OutputListener;
@@ -17,8 +18,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -55,7 +54,8 @@ final class ExecCommand implements Callable<Integer> {
         AtomicBoolean readerGone = new AtomicBoolean();
         OutputListener stdout = passThrough(new FileOutputStream(FileDescriptor.out), running, readerGone);
         OutputListener stderr = passThrough(new FileOutputStream(FileDescriptor.err), running, readerGone);
-        boolean forwardStdin = !stdinIsTerminal();
+        // a terminal is not forwarded (there is no pty in the sandbox); pipes and files are
+        boolean forwardStdin = !Terminal.isTerminal(Terminal.STDIN);
         var builder = options.builder(command, spec).onStdout(stdout).onStderr(stderr);
         if (!forwardStdin) builder.stdin(new byte[0]);
         Sandbox sandbox = AgentboxCommand.cli(spec).sandbox(id);
@@ -123,15 +123,5 @@ final class ExecCommand implements Callable<Integer> {
                 }
             }
         });
-    }
-
-    /** A terminal on stdin is not forwarded (no pty in the sandbox); pipes and files are. */
-    static boolean stdinIsTerminal() {
-        try {
-            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
-            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
     }
 }

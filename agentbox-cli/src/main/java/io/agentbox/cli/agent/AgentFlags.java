@@ -1,0 +1,138 @@
+package io.agentbox.cli.agent;
+
+import io.agentbox.agent.Agent;
+import io.agentbox.agent.permission.PermissionMode;
+import io.agentbox.cli.Converters;
+import io.agentbox.sandbox.NetworkPolicy;
+import io.agentbox.sandbox.SandboxSpec;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The options {@code run} and {@code chat} share: the model, limits, tools, permissions, sandbox and session. */
+final class AgentFlags {
+    @Option(names = "--model", paramLabel = "MODEL", description = "Model id (default: ANTHROPIC_MODEL, else claude-sonnet-4-5).")
+    String model;
+
+    @Option(names = {"--max-turns"}, paramLabel = "N", description = "Stop after N model calls (exit code 3).")
+    Integer maxTurns;
+
+    @Option(names = "--max-budget-usd", paramLabel = "USD", description = "Stop when model plus sandbox cost reaches this (exit code 4).")
+    BigDecimal maxBudgetUsd;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+            description = "Wall-clock limit of a run, e.g. 10m (exit code 5).")
+    Duration timeout;
+
+    @Option(names = {"--allowed-tools", "--allowedTools"}, paramLabel = "RULES", split = ",(?![^()]*\\))", splitSynopsisLabel = ",",
+            description = "Rules that pre-approve calls, e.g. 'Bash(git:*)' 'Edit(src/**)' (comma separated or repeated).")
+    List<String> allowedTools = new ArrayList<>();
+
+    @Option(names = {"--disallowed-tools", "--disallowedTools"}, paramLabel = "RULES", split = ",(?![^()]*\\))", splitSynopsisLabel = ",",
+            description = "Rules that refuse calls in every mode; a bare tool name hides the tool (comma separated or repeated).")
+    List<String> disallowedTools = new ArrayList<>();
+
+    @Option(names = "--permission-mode", paramLabel = "MODE", converter = PermissionModeConverter.class,
+            description = "default (ask), acceptEdits, plan (read-only) or bypassPermissions (the default: the sandbox is the boundary).")
+    PermissionMode permissionMode = PermissionMode.BYPASS_PERMISSIONS;
+
+    @ArgGroup(exclusive = true)
+    SystemPromptFlags systemPrompt;
+
+    static final class SystemPromptFlags {
+        @Option(names = "--system-prompt", paramLabel = "TEXT", description = "Replace the built-in system prompt.")
+        String replace;
+
+        @Option(names = "--append-system-prompt", paramLabel = "TEXT", description = "Append to the built-in system prompt.")
+        String append;
+    }
+
+    @Option(names = "--template", paramLabel = "NAME", description = "Sandbox template (default: host).")
+    String template = SandboxSpec.DEFAULT_TEMPLATE;
+
+    @Option(names = "--network", paramLabel = "POLICY", converter = Converters.NetworkConverter.class,
+            description = "Sandbox network: none (default) or open.")
+    NetworkPolicy network = NetworkPolicy.none();
+
+    @Option(names = "--upload", paramLabel = "DIR", description = "Copy this folder into /workspace before the run.")
+    Path upload;
+
+    @Option(names = "--keep", description = "Keep the sandbox after the run (for --continue or `agentbox sandbox exec`).")
+    boolean keep;
+
+    @ArgGroup(exclusive = true)
+    SessionFlags session;
+
+    static final class SessionFlags {
+        @Option(names = {"--session", "--resume", "-r"}, paramLabel = "ID", description = "Continue this session: its conversation and its sandbox.")
+        String id;
+
+        @Option(names = {"--continue", "-c"}, description = "Continue the most recent session.")
+        boolean latest;
+    }
+
+    @Option(names = "--no-color", description = "No colours (also when NO_COLOR is set).")
+    boolean noColor;
+
+    @Option(names = {"--quiet", "-q"}, description = "Print only the final result (and errors).")
+    boolean quiet;
+
+    boolean resumes() {
+        return session != null && (session.id != null || session.latest);
+    }
+
+    SandboxSpec sandboxSpec() {
+        return SandboxSpec.builder().template(template).network(network).metadata("agentbox", "run").build();
+    }
+
+    /** Applies the model, limit, tool, permission and prompt options. */
+    Agent.Builder apply(Agent.Builder b) {
+        if (model != null) b.model(model);
+        if (maxTurns != null) b.maxTurns(maxTurns);
+        if (maxBudgetUsd != null) b.maxBudgetUsd(maxBudgetUsd);
+        if (timeout != null) b.timeout(timeout);
+        b.allowedTools(rules(allowedTools)).disallowedTools(rules(disallowedTools)).permissionMode(permissionMode);
+        if (systemPrompt != null && systemPrompt.replace != null) b.systemPrompt(systemPrompt.replace);
+        if (systemPrompt != null && systemPrompt.append != null) b.appendSystemPrompt(systemPrompt.append);
+        return b;
+    }
+
+    /** Splits on blanks outside parentheses too, as Claude Code does: {@code "Bash(git log:*) Read"}. */
+    static String[] rules(List<String> values) {
+        List<String> out = new ArrayList<>();
+        for (String v : values) {
+            StringBuilder cur = new StringBuilder();
+            int depth = 0;
+            for (char c : v.toCharArray()) {
+                if (c == '(') depth++;
+                if (c == ')') depth = Math.max(0, depth - 1);
+                if (Character.isWhitespace(c) && depth == 0) {
+                    if (!cur.isEmpty()) out.add(cur.toString());
+                    cur.setLength(0);
+                } else {
+                    cur.append(c);
+                }
+            }
+            if (!cur.isEmpty()) out.add(cur.toString());
+        }
+        return out.toArray(String[]::new);
+    }
+
+    static final class PermissionModeConverter implements ITypeConverter<PermissionMode> {
+        @Override
+        public PermissionMode convert(String value) {
+            try {
+                return PermissionMode.fromWireName(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

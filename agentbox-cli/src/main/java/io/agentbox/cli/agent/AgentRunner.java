@@ -1,0 +1,165 @@
+package io.agentbox.cli.agent;
+
+import io.agentbox.agent.Agent;
+import io.agentbox.agent.AgentResult;
+import io.agentbox.agent.AgentRun;
+import io.agentbox.agent.AgentSession;
+import io.agentbox.agent.ConfigException;
+import io.agentbox.agent.event.EventListener;
+import io.agentbox.agent.model.ModelClient;
+import io.agentbox.agent.output.EventFormatter;
+import io.agentbox.agent.output.ExitCode;
+import io.agentbox.agent.permission.PermissionCallback;
+import io.agentbox.agent.permission.PermissionDecision;
+import io.agentbox.agent.permission.PermissionMode;
+import io.agentbox.agent.session.SessionState;
+import io.agentbox.agent.session.SessionStore;
+import io.agentbox.cli.Cli;
+import io.agentbox.cli.Terminal;
+import io.agentbox.sandbox.SandboxProvider;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * What {@code run}, {@code chat} and {@code demo} share: the session and its sandbox, the agent
+ * built from the flags, Ctrl-C, and the rendering of a run's events.
+ */
+final class AgentRunner implements AutoCloseable {
+    private final AgentFlags flags;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final RunSandbox sandbox;
+    private final AgentSession session;
+    private final boolean keep;
+    private final boolean color;
+
+    /**
+     * Opens the session (new, or resumed per {@code --session}/{@code --continue}) and its sandbox.
+     *
+     * @param ask reads the answer to a permission question; empty: no one to ask (calls are denied)
+     */
+    AgentRunner(Cli cli, AgentFlags flags, ModelClient client, boolean keepByDefault, PrintWriter out, PrintWriter err,
+                Optional<Function<String, String>> ask) {
+        this.flags = flags;
+        this.out = out;
+        this.err = err;
+        this.color = Terminal.colorFor(Terminal.STDERR, flags.noColor);
+        SessionStore store = SessionStore.inDirectory(cli.home().resolve("sessions"));
+        Optional<SessionState> prior = Optional.empty();
+        if (flags.session != null && flags.session.id != null) {
+            prior = Optional.of(store.load(flags.session.id)
+                    .orElseThrow(() -> new ConfigException("no session '" + flags.session.id + "' in " + cli.home().resolve("sessions"))));
+        } else if (flags.session != null && flags.session.latest) {
+            prior = Optional.of(store.latest().orElseThrow(() -> new ConfigException("there is no session to continue")));
+        }
+        this.keep = flags.keep || keepByDefault || prior.isPresent();
+
+        SandboxProvider provider = cli.sandboxes();
+        this.sandbox = RunSandbox.acquire(provider, flags.sandboxSpec(), prior.flatMap(SessionState::sandboxId), this::notice);
+        try {
+            if (flags.upload != null) sandbox.upload(flags.upload);
+            Agent.Builder b = flags.apply(Agent.builder()).modelClient(client).sandbox(flags.sandboxSpec())
+                    .sandbox(sandbox.sandbox()).sandboxProvider(provider).sessionStore(store);
+            ask.filter(a -> flags.permissionMode == PermissionMode.DEFAULT || flags.permissionMode == PermissionMode.ACCEPT_EDITS)
+                    .ifPresent(a -> b.permissionCallback(permissions(a)));
+            Agent agent = b.build();
+            this.session = prior.isPresent() ? agent.resumeSession(prior.get().id()) : agent.newSession();
+        } catch (RuntimeException e) {
+            sandbox.release(false);
+            throw e;
+        }
+    }
+
+    String sessionId() {
+        return session.id();
+    }
+
+    AgentSession session() {
+        return session;
+    }
+
+    String sandboxId() {
+        return sandbox.sandbox().id();
+    }
+
+    boolean color() {
+        return color;
+    }
+
+    /** A renderer for {@code text} output on this process's terminal. */
+    ConsoleRenderer renderer() {
+        return new ConsoleRenderer(out, err, color, flags.quiet, Terminal.isTerminal(Terminal.STDERR));
+    }
+
+    /** One line of JSON per formatted event, flushed as it comes. */
+    EventListener printer(EventFormatter formatter) {
+        return event -> {
+            synchronized (out) {
+                formatter.format(event).forEach(out::println);
+                out.flush();
+            }
+        };
+    }
+
+    /** Runs one turn; Ctrl-C cancels it (and only it). */
+    AgentResult turn(String prompt, EventListener listener) {
+        sandbox.startLease();
+        try {
+            AgentRun run = session.start(prompt, listener);
+            try (Interrupts ignored = Interrupts.handle(() -> run.cancel("canceled by the user (Ctrl-C)"))) {
+                return run.await();
+            }
+        } finally {
+            sandbox.stopLease();
+        }
+    }
+
+    /** Copies the sandbox's workdir out; a failure is reported, not thrown, so the run's own outcome stands. */
+    boolean download(Path dir) {
+        try {
+            sandbox.download(dir);
+            return true;
+        } catch (RuntimeException e) {
+            notice("agentbox: --download failed: " + e.getMessage());
+            return false;
+        }
+    }
+
+    static int exitCode(AgentResult result) {
+        return ExitCode.of(result).code();
+    }
+
+    void notice(String text) {
+        err.println(text);
+        err.flush();
+    }
+
+    /** Asks on the terminal; anything but y/yes denies. */
+    private PermissionCallback permissions(Function<String, String> ask) {
+        return (runId, call) -> CompletableFuture.supplyAsync(() -> {
+            String answer = ask.apply("Allow " + call.name() + "(" + ConsoleRenderer.summary(call.name(), call.input()) + ")? [y/N] ");
+            return answer != null && answer.strip().toLowerCase(Locale.ROOT).matches("y|yes")
+                    ? PermissionDecision.allow()
+                    : PermissionDecision.deny("the user declined this call");
+        }, r -> Thread.ofPlatform().daemon().start(r));
+    }
+
+    /** Saves the session; kills the sandbox, or keeps it for the next turn. */
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } finally {
+            sandbox.release(keep);
+        }
+        if (keep && !flags.quiet) {
+            notice(new ConsoleRenderer.Style(color).dim("sandbox " + sandboxId() + " kept for " + RunSandbox.KEPT.toMinutes()
+                    + "m · session " + session.id() + " · continue with: agentbox run --continue \"…\""));
+        }
+    }
+}
