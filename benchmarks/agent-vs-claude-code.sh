@@ -87,13 +87,9 @@ start_fake() { # name
 base_url() { echo "http://127.0.0.1:$(cat "$work/$1.port")"; }
 now_ns() { date +%s%N; }
 
-cli_available=0
-# TODO(agentbox run): remove this check once `agentbox run` is on main; until then the CLI row says n/a.
-if "$agentbox" --help | grep -Eq '^ +run +'; then cli_available=1; fi
-
 start_fake inproc
 start_fake cc
-[ "$cli_available" = 1 ] && start_fake cli
+start_fake cli
 mkdir -p "$AGENTBOX_HOME"
 
 # The in-process JVM answers one JSON line per "run" line.
@@ -136,11 +132,11 @@ cc_run() { # round
 for round in $(seq 0 "$runs"); do
   if [ "$round" = 0 ]; then echo "round 0 (first runs, not in the medians)…" >&2; else echo "round $round/$runs…" >&2; fi
   inproc_run "$round"
-  [ "$cli_available" = 1 ] && cli_run "$round"
+  cli_run "$round"
   cc_run "$round"
 done
 echo quit >&"${INPROC[1]}"
 wait "$inproc_pid" 2>/dev/null || true
 
 echo "agentbox $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), $("$java" -version 2>&1 | head -n 1), Claude Code $cc_version from $cc_dir"
-python3 "$root/benchmarks/agent/summary.py" "$work" "$runs" "$cli_available" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)"
+python3 "$root/benchmarks/agent/summary.py" "$work" "$runs" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,6 +1,6 @@
 """Checks and tabulates the runs of benchmarks/agent-vs-claude-code.sh.
 
-usage: summary.py WORKDIR RUNS CLI_AVAILABLE(0|1) "LOAD AT START" "LOAD AT END"
+usage: summary.py WORKDIR RUNS "LOAD AT START" "LOAD AT END"
 A run counts only if it executed all 20 tool calls without a tool error and ended with the script's
 final text; the fakes' request logs must show one such complete conversation per run.
 """
@@ -9,7 +9,7 @@ import os
 import statistics
 import sys
 
-work, runs, cli_available, load_start, load_end = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4], sys.argv[5]
+work, runs, load_start, load_end = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 here = os.path.dirname(os.path.abspath(__file__))
 steps = json.load(open(os.path.join(here, "script.json")))["steps"]
 TOOL_CALLS = len(steps) - 1
@@ -73,13 +73,10 @@ def conversations(name):
 
 
 variants = [("agentbox in-process (Java API)", "inproc", inproc),
-            ("agentbox run (CLI)", "cli", cli if cli_available else None),
-            (f"claude -p (Claude Code, bwrap)", "cc", cc)]
+            ("agentbox run (CLI)", "cli", cli),
+            ("claude -p (Claude Code, bwrap)", "cc", cc)]
 rows, failures, data = [], [], {}
 for label, name, fn in variants:
-    if fn is None:
-        rows.append((label, None))
-        continue
     got = [fn(r) for r in rounds]
     for r, (ms, ok, detail, _) in enumerate(got):
         if not ok:
@@ -96,9 +93,6 @@ print(f"\nScripted run: {TOOL_CALLS} tool calls (Write/Bash/Read/Edit), {TOOL_CA
 print(f"load average (1/5/15 min): at start {load_start}, at end {load_end}; {os.cpu_count()} cores\n")
 print(f"{'variant':<34}{'first ms':>10}{'median ms':>11}{'min ms':>9}{'per tool call':>15}{'requests/run':>14}")
 for label, v in rows:
-    if v is None:
-        print(f"{label:<34}{'n/a: `agentbox run` is not in this build (TODO: rerun once it is on main)':>59}")
-        continue
     first, warm, req = v
     med, mn = (statistics.median(warm), min(warm)) if warm else (float("nan"), float("nan"))
     print(f"{label:<34}{first if first is not None else float('nan'):>10.0f}{med:>11.0f}{mn:>9.0f}"
@@ -118,8 +112,6 @@ if cc_med and in_med:
 if cc_med and cli_med:
     r = cli_med / cc_med
     print(f"agentbox run wall / claude -p wall:            {r:.2f}  (target <= 1.00: {'met' if r <= 1.0 else 'MISSED'})")
-elif not cli_available:
-    print("agentbox run wall / claude -p wall:            n/a (TODO: `agentbox run` not in this build)")
 
 if "inproc" in data:
     warm_runs = [j for _, ok, _, j in data["inproc"][0][1:] if ok]
