@@ -10,6 +10,7 @@ import io.agentbox.agent.tools.ToolOutput;
 import io.agentbox.sandbox.Command;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxSpec;
+import io.agentbox.sandbox.TestSandboxes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -173,7 +174,8 @@ class BuiltinToolsTest {
             Thread.onSpinWait();
         }
         cancellation.cancel("test over");
-        assertThat(sandbox.commands().run(Command.of("pgrep", "-f", "sleep 30")).exitCode()).isEqualTo(1);
+        TestSandboxes.await("the background command to be killed with its run", Duration.ofSeconds(5),
+                () -> sandbox.commands().run(Command.of("pgrep", "-f", "sleep 30")).exitCode() == 1);
     }
 
     @Test

@@ -11,6 +11,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -40,6 +41,27 @@ public final class AgentboxCommand implements Runnable {
 
     public boolean debug() {
         return debug;
+    }
+
+    private String server;
+    private String apiKey;
+
+    @Option(names = "--server", paramLabel = "URL", description = "agentbox server of runs, sessions, keys and workspaces (default: AGENTBOX_SERVER, else http://127.0.0.1:8080).")
+    void setServer(String server) {
+        this.server = server;
+    }
+
+    @Option(names = "--api-key", paramLabel = "KEY", description = "API key for the server (default: AGENTBOX_API_KEY).")
+    void setApiKey(String apiKey) {
+        this.apiKey = apiKey;
+    }
+
+    public Optional<String> server() {
+        return Optional.ofNullable(server);
+    }
+
+    public Optional<String> apiKey() {
+        return Optional.ofNullable(apiKey);
     }
 
     /** The shared state of this invocation (data dir, sandbox provider). */

@@ -4,7 +4,13 @@ import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;
 import io.agentbox.cli.agent.ChatCommand;
 import io.agentbox.cli.agent.DemoCommand;
+import io.agentbox.cli.agent.ModelClients;
 import io.agentbox.cli.agent.RunCommand;
+import io.agentbox.cli.remote.KeysCommand;
+import io.agentbox.cli.remote.RunsCommand;
+import io.agentbox.cli.remote.ServeCommand;
+import io.agentbox.cli.remote.SessionsCommand;
+import io.agentbox.cli.remote.WorkspacesCommand;
 import io.agentbox.cli.sandbox.SandboxCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -14,7 +20,6 @@ import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -35,7 +40,9 @@ public final class Main {
         int code = run(args);
         System.out.flush();
         System.err.flush();
-        System.exit(code);
+        // Every command has finished its own cleanup here. System.exit would wait ~300 ms for the
+        // JVM's virtual-thread poller, still parked in epoll, before the process can end.
+        Runtime.getRuntime().halt(code);
     }
 
     static int run(String[] args) {
@@ -66,8 +73,14 @@ public final class Main {
         commands.put("sandbox", SandboxCommand::new);
         commands.put("template", TemplateCommand::new);
         commands.put("bench", BenchCommand::new);
+        commands.put("serve", ServeCommand::commandSpec);
+        commands.put("runs", RunsCommand::new);
+        commands.put("sessions", SessionsCommand::new);
+        commands.put("keys", KeysCommand::new);
+        commands.put("workspaces", WorkspacesCommand::new);
 
-        String name = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
+        String name = commandName(args);
+        if (name.equals("run") || name.equals("chat")) ModelClients.prefetch();
         CommandLine cli = new CommandLine(root);
         commands.forEach((n, factory) -> {
             if (!commands.containsKey(name) || n.equals(name)) cli.addSubcommand(n, factory.get());
@@ -79,6 +92,15 @@ public final class Main {
             sandbox.getSubcommands().get("start").setStopAtPositional(true);
         }
         return cli;
+    }
+
+    /** The first word that is neither an option nor the value of a global option. */
+    static String commandName(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--server") || args[i].equals("--api-key")) i++;
+            else if (!args[i].startsWith("-")) return args[i];
+        }
+        return "";
     }
 
     private static int usageError(ParameterException ex, PrintWriter err) {

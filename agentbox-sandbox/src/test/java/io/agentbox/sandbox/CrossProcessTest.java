@@ -44,7 +44,6 @@ class CrossProcessTest {
 
         // another process (this one) addresses it by id
         Sandbox s = sandboxes.provider().connect(id);
-        sandboxes.track(s);
         assertThat(s.info().metadata()).containsEntry("creator", "child");
         assertThat(s.commands().run(Command.of("pgrep", "-c", "sleep")).stdout()).isEqualTo("1\n");
         // the creator's environment is nowhere in the sandbox, not even for its root

@@ -8,21 +8,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
  * Test support: a provider on a private, short data dir (unix socket paths are limited), and a
- * guarantee that every sandbox a test creates is killed when the test ends, pass or fail.
+ * guarantee that every sandbox of that dir is killed when a test ends, pass or fail, including those
+ * created by other processes or by code under test. Shared with other modules' tests (test-jar).
  * Register with {@code @RegisterExtension static TestSandboxes sandboxes = new TestSandboxes();}.
  */
 public final class TestSandboxes implements AfterEachCallback, AfterAllCallback {
     private final Path home;
     private final SandboxProvider provider;
-    private final List<Sandbox> created = new ArrayList<>();
 
     public TestSandboxes() {
         try {
@@ -45,27 +43,18 @@ public final class TestSandboxes implements AfterEachCallback, AfterAllCallback 
         return create(SandboxSpec.builder().timeout(Duration.ofMinutes(2)).build());
     }
 
-    public synchronized Sandbox create(SandboxSpec spec) {
-        Sandbox s = provider.create(spec);
-        created.add(s);
-        return s;
+    public Sandbox create(SandboxSpec spec) {
+        return provider.create(spec);
     }
 
-    /** Registers a sandbox created some other way (another process, a connect) for cleanup. */
-    public synchronized void track(Sandbox s) {
-        created.add(s);
+    /** How many sandboxes of this data dir are alive. */
+    public int live() {
+        return provider.list(SandboxQuery.ALL).size();
     }
 
     @Override
-    public synchronized void afterEach(ExtensionContext context) {
-        for (Sandbox s : created) {
-            try {
-                s.kill();
-            } catch (RuntimeException ignored) {
-                // already gone
-            }
-        }
-        created.clear();
+    public void afterEach(ExtensionContext context) {
+        provider.list(SandboxQuery.ALL).forEach(info -> provider.kill(info.id()));
     }
 
     @Override

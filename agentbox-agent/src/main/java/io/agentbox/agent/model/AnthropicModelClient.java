@@ -46,7 +46,8 @@ public final class AnthropicModelClient implements ModelClient {
 
     private AnthropicModelClient(Builder b) {
         ModelConfig config = b.config.requireCredentials();
-        AnthropicOkHttpClient.Builder sdk = AnthropicOkHttpClient.builder().maxRetries(0).timeout(b.timeout);
+        AnthropicOkHttpClient.Builder sdk = AnthropicOkHttpClient.builder().maxRetries(0).timeout(b.timeout)
+                .addInterceptor(okhttp -> new JdkHttpTransport(b.timeout, okhttp));
         if (config.apiKey().isPresent()) {
             sdk.apiKey(config.apiKey().get());
         } else {

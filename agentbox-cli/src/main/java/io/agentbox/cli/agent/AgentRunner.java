@@ -93,7 +93,7 @@ final class AgentRunner implements AutoCloseable {
 
     /** A renderer for {@code text} output on this process's terminal. */
     ConsoleRenderer renderer() {
-        return new ConsoleRenderer(out, err, color, flags.quiet, Terminal.isTerminal(Terminal.STDERR));
+        return ConsoleRenderer.forTerminal(out, err, flags.noColor, flags.quiet);
     }
 
     /** One line of JSON per formatted event, flushed as it comes. */
@@ -111,8 +111,11 @@ final class AgentRunner implements AutoCloseable {
         sandbox.startLease();
         try {
             AgentRun run = session.start(prompt, listener);
-            try (Interrupts ignored = Interrupts.handle(() -> run.cancel("canceled by the user (Ctrl-C)"))) {
+            Interrupts interrupts = Interrupts.handle(() -> run.cancel("canceled by the user (Ctrl-C)"));
+            try {
                 return run.await();
+            } finally {
+                interrupts.close();
             }
         } finally {
             sandbox.stopLease();

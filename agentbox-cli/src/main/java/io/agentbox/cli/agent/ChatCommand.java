@@ -2,7 +2,6 @@ package io.agentbox.cli.agent;
 
 import io.agentbox.agent.AgentSession;
 import io.agentbox.agent.ConfigException;
-import io.agentbox.agent.model.AnthropicModelClient;
 import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.output.ExitCode;
 import io.agentbox.cli.AgentboxCommand;
@@ -43,7 +42,7 @@ public final class ChatCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ModelClient client;
         try {
-            client = AnthropicModelClient.fromEnvironment();
+            client = ModelClients.fromEnvironment();
         } catch (ConfigException e) {
             err.println("agentbox: " + e.getMessage());
             return ExitCode.CONFIG.code();
@@ -71,7 +70,7 @@ public final class ChatCommand implements Callable<Integer> {
         while (true) {
             String line;
             try {
-                line = reader.readLine("› ");
+                line = reader.readLine("> ");
             } catch (UserInterruptException e) {
                 continue; // Ctrl-C at the prompt drops the line, as in a shell
             } catch (EndOfFileException e) {

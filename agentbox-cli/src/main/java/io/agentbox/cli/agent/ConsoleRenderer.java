@@ -6,6 +6,7 @@ import io.agentbox.agent.Usage;
 import io.agentbox.agent.event.Event;
 import io.agentbox.agent.event.EventData;
 import io.agentbox.agent.event.EventListener;
+import io.agentbox.cli.Terminal;
 import io.agentbox.sandbox.Durations;
 
 import java.io.PrintWriter;
@@ -19,7 +20,7 @@ import java.util.Locale;
  * turns, tokens and cost go to stderr, so that stdout holds only what the model wrote. With
  * {@code quiet}, stdout gets the final result only and stderr only a failure.
  */
-final class ConsoleRenderer implements EventListener, AutoCloseable {
+public final class ConsoleRenderer implements EventListener, AutoCloseable {
     private static final String[] FRAMES = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
     private static final int RESULT_PREVIEW_CHARS = 120;
     private static final int RESULT_PREVIEW_LINES = 3;
@@ -38,6 +39,11 @@ final class ConsoleRenderer implements EventListener, AutoCloseable {
     private long spinnerSince;
     private boolean spinnerDrawn;
     private volatile boolean closed;
+
+    /** A renderer for this process's terminal: colour and spinner only where stderr is a terminal and colour is not turned off. */
+    public static ConsoleRenderer forTerminal(PrintWriter out, PrintWriter err, boolean noColor, boolean quiet) {
+        return new ConsoleRenderer(out, err, Terminal.colorFor(Terminal.STDERR, noColor), quiet, Terminal.isTerminal(Terminal.STDERR));
+    }
 
     ConsoleRenderer(PrintWriter out, PrintWriter err, boolean color, boolean quiet, boolean spinner) {
         this.out = out;
@@ -189,10 +195,12 @@ final class ConsoleRenderer implements EventListener, AutoCloseable {
     }
 
     /** A line on stderr, on a line of its own (after any text the model is writing). */
-    private void note(String text) {
-        stopSpinner();
-        endText();
-        line(err, text);
+    public void note(String text) {
+        synchronized (lock) {
+            stopSpinner();
+            endText();
+            line(err, text);
+        }
     }
 
     private static void line(PrintWriter w, String text) {

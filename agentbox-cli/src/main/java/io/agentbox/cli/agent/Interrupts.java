@@ -1,18 +1,16 @@
 package io.agentbox.cli.agent;
 
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
+import org.jline.utils.Signals;
 
 /**
  * Ctrl-C while a run is active cancels the run instead of ending the JVM, so the run can stop its
  * sandbox processes, report {@code canceled} and (in {@code chat}) the session goes on.
  */
 final class Interrupts implements AutoCloseable {
-    private static final Signal INT = new Signal("INT");
-    private final SignalHandler previous;
+    private final Object previous;
 
     private Interrupts(Runnable onInterrupt) {
-        previous = Signal.handle(INT, s -> onInterrupt.run());
+        previous = Signals.register("INT", onInterrupt);
     }
 
     /** Until {@link #close()}, Ctrl-C runs {@code onInterrupt}. */
@@ -22,6 +20,6 @@ final class Interrupts implements AutoCloseable {
 
     @Override
     public void close() {
-        Signal.handle(INT, previous);
+        Signals.unregister("INT", previous);
     }
 }

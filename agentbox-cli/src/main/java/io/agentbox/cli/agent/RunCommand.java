@@ -2,7 +2,6 @@ package io.agentbox.cli.agent;
 
 import io.agentbox.agent.AgentResult;
 import io.agentbox.agent.ConfigException;
-import io.agentbox.agent.model.AnthropicModelClient;
 import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.output.ExitCode;
 import io.agentbox.agent.output.OutputFormat;
@@ -54,7 +53,7 @@ public final class RunCommand implements Callable<Integer> {
         if (text.isBlank()) throw new ParameterException(spec.commandLine(), "the prompt is empty");
         ModelClient client;
         try {
-            client = AnthropicModelClient.fromEnvironment();
+            client = ModelClients.fromEnvironment();
         } catch (ConfigException e) {
             // before any sandbox or model call: a missing key costs nothing
             spec.commandLine().getErr().println("agentbox: " + e.getMessage());
