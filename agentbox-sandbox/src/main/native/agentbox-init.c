@@ -1366,9 +1366,7 @@ static void teardown(const launch_t *l) {
             usleep(5000); /* exiting tasks leave the cgroup asynchronously */
         }
     }
-    const char *rw = state_path(l, 0, "rw");
-    umount2(rw, MNT_DETACH);
-    rmdir(rw);
+    rmdir(state_path(l, 0, "rw")); /* only a mount point: the tmpfs went with the sandbox's namespace */
     unlink(state_path(l, 1, "ctl.sock"));
     unlink(state_path(l, 2, "sandbox.json"));
     unlink(state_path(l, 3, "bwrap.log"));
@@ -1389,9 +1387,13 @@ static int mkdir_parents(const char *dir, mode_t mode) {
     return 0;
 }
 
+/*
+ * Called in the child that becomes bwrap, after it has left the host's mount namespace: the tmpfs
+ * lives only in the sandbox's namespaces. Mounted in the host's namespace instead, every sandbox's
+ * mount would propagate into every other live sandbox and make each create O(live sandboxes).
+ */
 static int setup_rw(const launch_t *l) {
     const char *rw = state_path(l, 0, "rw");
-    if (mkdir(rw, 0700) < 0) return -1;
     char opts[64];
     snprintf(opts, sizeof opts, "size=%lld,mode=0755", l->rw_size);
     /* one tmpfs for the whole writable part, so the disk quota covers workspace, home and /tmp together */
@@ -1472,7 +1474,7 @@ static int launch_main(int argc, char **argv) {
             if (write_all(meta, tmp, (size_t)r) < 0) break;
         if (meta < 0 || close(meta) < 0) snprintf(err, sizeof err, "cannot write sandbox.json: %s", strerror(errno));
     }
-    if (!err[0] && setup_rw(&l) < 0) snprintf(err, sizeof err, "cannot set up the writable filesystem: %s", strerror(errno));
+    if (!err[0] && mkdir(state_path(&l, 0, "rw"), 0700) < 0) snprintf(err, sizeof err, "cannot create %s: %s", path_buf[0], strerror(errno));
     if (!err[0]) setup_cgroups(&l, err, sizeof err);
     int sock = -1;
     if (!err[0]) {
@@ -1515,6 +1517,14 @@ static int launch_main(int argc, char **argv) {
                     dprintf(logfd, "cannot join cgroup %s: %s\n", l.cgroups[c], strerror(errno));
                     _exit(1);
                 }
+            }
+            if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                dprintf(logfd, "cannot create a private mount namespace: %s\n", strerror(errno));
+                _exit(1);
+            }
+            if (setup_rw(&l) < 0) {
+                dprintf(logfd, "cannot set up the writable filesystem: %s\n", strerror(errno));
+                _exit(1);
             }
             write_file("/proc/self/oom_score_adj", "-1000");
             umask(022); /* the launcher's 077 is for its own state files, not for the sandbox */

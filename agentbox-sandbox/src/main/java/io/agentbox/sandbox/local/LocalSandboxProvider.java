@@ -302,7 +302,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
         }
     }
 
-    /** Removes what a dead sandbox left: its processes and cgroups, its tmpfs, its directory. */
+    /** Removes what a dead sandbox left: its processes and cgroups, its directory. */
     private void reap(Path dir) {
         String id = dir.getFileName().toString();
         Cgroups cg = runtime == null ? null : runtime.cgroups();
@@ -316,18 +316,6 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 }
             }
         }
-        Path rw = dir.resolve("rw");
-        if (isMountPoint(rw)) {
-            try {
-                new ProcessBuilder("umount", "--lazy", rw.toString()).redirectErrorStream(true).start().waitFor(5, TimeUnit.SECONDS);
-            } catch (IOException e) {
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        if (isMountPoint(rw)) return; // never delete through a live mount
         try {
             HostEtc.deleteTree(dir);
         } catch (IOException e) {
@@ -342,15 +330,6 @@ public final class LocalSandboxProvider implements SandboxProvider {
             }
         } catch (IOException | NumberFormatException e) {
             // the cgroup is gone or empty
-        }
-    }
-
-    private static boolean isMountPoint(Path p) {
-        try {
-            String target = " " + p.toString().replace(" ", "\\040") + " ";
-            return Files.readAllLines(Path.of("/proc/self/mounts")).stream().anyMatch(l -> l.contains(target));
-        } catch (IOException e) {
-            return false;
         }
     }
 
