@@ -25,6 +25,8 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
     static final int SANDBOX_UID = 1000;
     static final int SANDBOX_GID = 1000;
     static final String INIT_IN_SANDBOX = "/run/agentbox/init";
+    /** The /proc binds below, for the entries this kernel has (they do not change while it runs). */
+    private static final List<String> PROC_HARDENING = procHardening();
 
     List<String> argv() {
         List<String> a = new ArrayList<>();
@@ -81,20 +83,12 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         }
         // A private /proc for the private pid namespace...
         a.addAll(List.of("--proc", "/proc"));
-        // ...with the kernel's knobs read-only and its secrets masked, as container runtimes do: the
-        // sandbox's root is the host's uid 0 without capabilities, and some sysctls and proc files
-        // check nothing but file ownership. (The ro binds take the host's /proc/sys, whose entries
-        // resolve against the reader's own namespaces, so the sandbox still sees its own values.)
-        for (String ro : List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/fs", "/proc/irq", "/proc/bus")) {
-            if (java.nio.file.Files.exists(Path.of(ro))) a.addAll(List.of("--ro-bind", ro, ro));
-        }
-        for (String masked : List.of("/proc/kcore", "/proc/keys", "/proc/key-users", "/proc/timer_list", "/proc/sched_debug",
-                "/proc/latency_stats", "/proc/kallsyms", "/proc/kmsg", "/proc/kpagecount", "/proc/kpageflags", "/proc/kpagecgroup")) {
-            if (java.nio.file.Files.exists(Path.of(masked))) a.addAll(List.of("--ro-bind", "/dev/null", masked));
-        }
-        for (String masked : List.of("/proc/acpi", "/proc/scsi", "/proc/asound", "/proc/driver")) {
-            if (java.nio.file.Files.isDirectory(Path.of(masked))) a.addAll(List.of("--tmpfs", masked, "--remount-ro", masked));
-        }
+        // ...with the kernel's knobs read-only, as container runtimes do: the sandbox's root is the
+        // host's uid 0 without capabilities, and sysctls, sysrq and a few proc files check nothing but
+        // file ownership. (bwrap itself covers /proc/irq and /proc/bus. The ro binds take the host's
+        // files, whose entries resolve against the reader's own namespaces.) Files that need a
+        // capability to read or write (kcore, kmsg, kpage*, kallsyms' addresses) need no mask.
+        a.addAll(PROC_HARDENING);
         // A minimal /dev (null, zero, full, random, urandom, tty, pts): no host devices.
         a.addAll(List.of("--dev", "/dev"));
         // The writable part: one size-capped tmpfs per sandbox (the disk quota), bound at four places.
@@ -114,5 +108,17 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         a.addAll(List.of("--timeout-ms", String.valueOf(Math.max(1, timeout.toMillis()))));
         a.addAll(List.of("--uid", String.valueOf(SANDBOX_UID), "--gid", String.valueOf(SANDBOX_GID)));
         return a;
+    }
+
+    private static List<String> procHardening() {
+        List<String> a = new ArrayList<>();
+        for (String ro : List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/fs")) {
+            if (java.nio.file.Files.exists(Path.of(ro))) a.addAll(List.of("--ro-bind", ro, ro));
+        }
+        for (String masked : List.of("/proc/timer_list", "/proc/sched_debug", "/proc/key-users")) {
+            if (java.nio.file.Files.exists(Path.of(masked))) a.addAll(List.of("--ro-bind", "/dev/null", masked));
+        }
+        if (java.nio.file.Files.isDirectory(Path.of("/proc/acpi"))) a.addAll(List.of("--tmpfs", "/proc/acpi", "--remount-ro", "/proc/acpi"));
+        return List.copyOf(a);
     }
 }

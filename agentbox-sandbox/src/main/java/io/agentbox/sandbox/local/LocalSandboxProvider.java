@@ -227,11 +227,12 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 // init is gone already; its supervisor is cleaning up
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            long pause = 200_000;
+            // the supervisor's cleanup takes a few milliseconds: poll finely (a probe is one fcntl)
+            long pause = 100_000;
             while (System.nanoTime() < deadline) {
                 if (tryLock(lock)) return true;
                 java.util.concurrent.locks.LockSupport.parkNanos(pause);
-                pause = Math.min(pause * 2, 10_000_000);
+                pause = Math.min(pause + 100_000, 2_000_000);
             }
             killSupervisor(dir);
             return true;
