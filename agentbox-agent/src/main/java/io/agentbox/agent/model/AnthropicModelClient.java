@@ -2,7 +2,8 @@ package io.agentbox.agent.model;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
-import com.anthropic.core.ObjectMappers;
+import com.anthropic.core.JsonField;
+import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.Headers;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicIoException;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -109,8 +111,7 @@ public final class AnthropicModelClient implements ModelClient {
              var reg = cancellation.onCancel(stream::close)) {
             Iterator<RawMessageStreamEvent> it = stream.stream().iterator();
             while (it.hasNext()) {
-                JsonNode event = ObjectMappers.jsonMapper().valueToTree(it.next());
-                if (acc.accept(event)) break;
+                if (acc.accept(it.next())) break;
             }
         }
         if (cancellation.isCanceled()) throw canceled(cancellation);
@@ -118,24 +119,31 @@ public final class AnthropicModelClient implements ModelClient {
         return acc.response();
     }
 
+    /**
+     * The request as raw JSON fields of the SDK's params: the history is already in the wire shape, and
+     * converting it into the SDK's typed model on every turn (and back to JSON to send it) costs more
+     * than the rest of the turn. Only the history's last message is copied, for its cache marker.
+     */
     private MessageCreateParams params(ModelRequest r) {
-        ObjectNode body = Events.mapper().createObjectNode();
-        body.put("model", r.model());
+        MessageCreateParams.Builder b = MessageCreateParams.builder().model(r.model());
         int maxTokens = r.maxTokens();
         if (r.thinkingBudget().isPresent()) {
             int budget = r.thinkingBudget().getAsInt();
             if (maxTokens <= budget) maxTokens = budget + r.maxTokens();
-            ObjectNode thinking = body.putObject("thinking");
-            thinking.put("type", "enabled");
-            thinking.put("budget_tokens", budget);
+            b.enabledThinking(budget).putAdditionalHeader("anthropic-beta", THINKING_BETA);
         }
-        body.put("max_tokens", maxTokens);
-        ObjectNode system = body.putArray("system").addObject();
-        system.put("type", "text");
-        system.put("text", r.system());
-        cache(system);
-        ArrayNode messages = body.putArray("messages");
-        r.messages().forEach(m -> messages.add(m.deepCopy()));
+        b.maxTokens(maxTokens);
+        ArrayNode system = Events.mapper().createArrayNode();
+        ObjectNode text = system.addObject();
+        text.put("type", "text");
+        text.put("text", r.system());
+        cache(text);
+        b.system(raw(system));
+        ArrayNode messages = Events.mapper().createArrayNode();
+        List<ObjectNode> history = r.messages();
+        for (int i = 0; i < history.size(); i++) {
+            messages.add(i == history.size() - 1 ? history.get(i).deepCopy() : history.get(i));
+        }
         if (!messages.isEmpty()) {
             JsonNode content = messages.get(messages.size() - 1).path("content");
             if (content.isArray() && !content.isEmpty() && content.get(content.size() - 1) instanceof ObjectNode last
@@ -143,15 +151,22 @@ public final class AnthropicModelClient implements ModelClient {
                 cache(last);
             }
         }
+        b.messages(raw(messages));
         if (!r.tools().isEmpty()) {
-            ArrayNode tools = body.putArray("tools");
-            r.tools().forEach(t -> tools.add(t.deepCopy()));
+            ArrayNode tools = Events.mapper().createArrayNode();
+            for (int i = 0; i < r.tools().size(); i++) {
+                tools.add(i == r.tools().size() - 1 ? r.tools().get(i).deepCopy() : r.tools().get(i));
+            }
             cache((ObjectNode) tools.get(tools.size() - 1));
+            b.tools(raw(tools));
         }
-        MessageCreateParams.Body parsed = ObjectMappers.jsonMapper().convertValue(body, MessageCreateParams.Body.class);
-        MessageCreateParams.Builder b = MessageCreateParams.builder().body(parsed);
-        if (r.thinkingBudget().isPresent()) b.putAdditionalHeader("anthropic-beta", THINKING_BETA);
         return b.build();
+    }
+
+    /** A raw JSON value where the SDK expects a typed field (its documented way to send any JSON). */
+    @SuppressWarnings("unchecked")
+    private static <T> JsonField<T> raw(JsonNode value) {
+        return (JsonField<T>) (JsonField<?>) JsonValue.fromJsonNode(value);
     }
 
     private static void cache(ObjectNode block) {

@@ -1,5 +1,9 @@
 package io.agentbox.agent.model;
 
+import com.anthropic.core.ObjectMappers;
+import com.anthropic.models.messages.RawContentBlockDelta;
+import com.anthropic.models.messages.RawContentBlockDeltaEvent;
+import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,6 +11,7 @@ import io.agentbox.agent.Usage;
 import io.agentbox.agent.event.Events;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,6 +21,8 @@ final class StreamAccumulator {
     private final ModelListener listener;
     private final Map<Integer, ObjectNode> blocks = new TreeMap<>();
     private final Map<Integer, StringBuilder> partialJson = new TreeMap<>();
+    /** Text, thinking and signature of open blocks, appended per delta and set on the block at its end. */
+    private final Map<Integer, Map<String, StringBuilder>> pending = new TreeMap<>();
     private String id = "";
     private String model = "";
     private String stopReason = "";
@@ -26,7 +33,38 @@ final class StreamAccumulator {
         this.listener = listener;
     }
 
-    /** Takes one event; true once the message is complete. */
+    /**
+     * Takes one event of the SDK's stream; true once the message is complete. The many deltas are read
+     * from the typed event; the few other events of a message go through their JSON form.
+     */
+    boolean accept(RawMessageStreamEvent e) {
+        if (e.isContentBlockDelta()) {
+            RawContentBlockDeltaEvent d = e.contentBlockDelta().orElseThrow();
+            RawContentBlockDelta delta = d.delta();
+            int index = (int) d.index();
+            if (delta.isText()) {
+                String t = delta.text().orElseThrow().text();
+                append(index, "text", t);
+                listener.onTextDelta(t);
+            } else if (delta.isThinking()) {
+                String t = delta.thinking().orElseThrow().thinking();
+                append(index, "thinking", t);
+                listener.onThinkingDelta(t);
+            } else if (delta.isSignature()) {
+                append(index, "signature", delta.signature().orElseThrow().signature());
+            } else if (delta.isInputJson()) {
+                partialJson.computeIfAbsent(index, i -> new StringBuilder()).append(delta.inputJson().orElseThrow().partialJson());
+            }
+            return complete;
+        }
+        if (e.isContentBlockStop()) {
+            stop((int) e.contentBlockStop().orElseThrow().index());
+            return complete;
+        }
+        return accept((JsonNode) ObjectMappers.jsonMapper().valueToTree(e));
+    }
+
+    /** Takes one event in its JSON form; true once the message is complete. */
     boolean accept(JsonNode e) {
         switch (e.path("type").asText()) {
             case "message_start" -> {
@@ -71,28 +109,40 @@ final class StreamAccumulator {
     }
 
     private void delta(int index, JsonNode d) {
-        ObjectNode block = blocks.get(index);
-        if (block == null) return;
         switch (d.path("type").asText()) {
             case "text_delta" -> {
                 String t = d.path("text").asText();
-                block.put("text", block.path("text").asText() + t);
+                append(index, "text", t);
                 listener.onTextDelta(t);
             }
             case "thinking_delta" -> {
                 String t = d.path("thinking").asText();
-                block.put("thinking", block.path("thinking").asText() + t);
+                append(index, "thinking", t);
                 listener.onThinkingDelta(t);
             }
-            case "signature_delta" -> block.put("signature", block.path("signature").asText() + d.path("signature").asText());
+            case "signature_delta" -> append(index, "signature", d.path("signature").asText());
             case "input_json_delta" -> partialJson.computeIfAbsent(index, i -> new StringBuilder()).append(d.path("partial_json").asText());
             default -> { }
         }
     }
 
+    private void append(int index, String field, String text) {
+        if (!blocks.containsKey(index)) return;
+        pending.computeIfAbsent(index, i -> new HashMap<>()).computeIfAbsent(field, f -> new StringBuilder()).append(text);
+    }
+
+    /** Sets what the deltas of a block brought on top of what its start carried. */
+    private void flush(int index) {
+        ObjectNode block = blocks.get(index);
+        Map<String, StringBuilder> fields = pending.remove(index);
+        if (block == null || fields == null) return;
+        fields.forEach((field, text) -> block.put(field, block.path(field).asText() + text));
+    }
+
     private void stop(int index) {
         ObjectNode block = blocks.get(index);
         if (block == null) return;
+        flush(index);
         StringBuilder json = partialJson.remove(index);
         if (json != null) {
             try {
@@ -122,6 +172,7 @@ final class StreamAccumulator {
     }
 
     ModelResponse response() {
+        List.copyOf(pending.keySet()).forEach(this::flush);
         List<ObjectNode> content = new ArrayList<>();
         for (ObjectNode b : blocks.values()) {
             if (b.remove("_incomplete") != null && "max_tokens".equals(stopReason)) continue;
