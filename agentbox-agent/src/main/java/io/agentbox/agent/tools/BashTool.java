@@ -38,7 +38,7 @@ final class BashTool extends SandboxTool {
 
     @Override
     public Optional<String> ruleSubject(JsonNode input) {
-        return Optional.ofNullable(input.path("command").textValue());
+        return subject(input, "command");
     }
 
     @Override

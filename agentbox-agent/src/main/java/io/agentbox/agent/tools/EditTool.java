@@ -49,7 +49,7 @@ final class EditTool extends SandboxTool {
 
     @Override
     public Optional<String> ruleSubject(JsonNode input) {
-        return Optional.ofNullable(input.path("file_path").textValue());
+        return subject(input, "file_path");
     }
 
     @Override

@@ -37,7 +37,7 @@ final class GlobTool extends SandboxTool {
 
     @Override
     public Optional<String> ruleSubject(JsonNode input) {
-        return Optional.of(Optional.ofNullable(input.path("path").textValue()).orElse("."));
+        return directorySubject(input);
     }
 
     @Override

@@ -35,7 +35,7 @@ final class GrepTool extends SandboxTool {
 
     @Override
     public Optional<String> ruleSubject(JsonNode input) {
-        return Optional.of(Optional.ofNullable(input.path("path").textValue()).orElse("."));
+        return directorySubject(input);
     }
 
     @Override

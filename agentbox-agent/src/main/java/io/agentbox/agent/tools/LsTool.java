@@ -33,7 +33,7 @@ final class LsTool extends SandboxTool {
 
     @Override
     public Optional<String> ruleSubject(JsonNode input) {
-        return Optional.of(Optional.ofNullable(input.path("path").textValue()).orElse("."));
+        return directorySubject(input);
     }
 
     @Override

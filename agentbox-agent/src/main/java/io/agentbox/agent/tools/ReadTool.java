@@ -32,7 +32,7 @@ final class ReadTool extends SandboxTool {
 
     @Override
     public Optional<String> ruleSubject(JsonNode input) {
-        return Optional.ofNullable(input.path("file_path").textValue());
+        return subject(input, "file_path");
     }
 
     @Override

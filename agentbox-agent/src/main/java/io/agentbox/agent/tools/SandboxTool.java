@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.sandbox.SandboxFileException;
 
+import java.util.Optional;
+
 /** Common ground of the built-ins: fixed name, description and schema; input errors become error results. */
 abstract class SandboxTool implements Tool {
     /** Cap of what one call returns to the model, like Claude Code's. */
@@ -38,6 +40,16 @@ abstract class SandboxTool implements Tool {
     }
 
     abstract ToolOutput run(JsonNode input, ToolContext context);
+
+    /** What permission rules match for tools whose subject is one input field (a path, a command, a URL). */
+    static Optional<String> subject(JsonNode input, String field) {
+        return Optional.ofNullable(input.path(field).textValue());
+    }
+
+    /** The subject of tools that search a directory: their {@code path}, by default the working directory. */
+    static Optional<String> directorySubject(JsonNode input) {
+        return Optional.of(subject(input, "path").orElse("."));
+    }
 
     static String fileError(SandboxFileException e) {
         return switch (e.reason()) {

@@ -40,7 +40,7 @@ final class WebFetchTool extends SandboxTool {
 
     @Override
     public Optional<String> ruleSubject(JsonNode input) {
-        return Optional.ofNullable(input.path("url").textValue());
+        return subject(input, "url");
     }
 
     @Override

@@ -17,7 +17,7 @@ final class WriteTool extends SandboxTool {
 
     @Override
     public Optional<String> ruleSubject(JsonNode input) {
-        return Optional.ofNullable(input.path("file_path").textValue());
+        return subject(input, "file_path");
     }
 
     @Override

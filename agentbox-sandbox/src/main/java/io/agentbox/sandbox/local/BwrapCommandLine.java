@@ -2,6 +2,7 @@ package io.agentbox.sandbox.local;
 
 import io.agentbox.sandbox.NetworkPolicy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,12 +114,12 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
     private static List<String> procHardening() {
         List<String> a = new ArrayList<>();
         for (String ro : List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/fs")) {
-            if (java.nio.file.Files.exists(Path.of(ro))) a.addAll(List.of("--ro-bind", ro, ro));
+            if (Files.exists(Path.of(ro))) a.addAll(List.of("--ro-bind", ro, ro));
         }
         for (String masked : List.of("/proc/timer_list", "/proc/sched_debug", "/proc/key-users")) {
-            if (java.nio.file.Files.exists(Path.of(masked))) a.addAll(List.of("--ro-bind", "/dev/null", masked));
+            if (Files.exists(Path.of(masked))) a.addAll(List.of("--ro-bind", "/dev/null", masked));
         }
-        if (java.nio.file.Files.isDirectory(Path.of("/proc/acpi"))) a.addAll(List.of("--tmpfs", "/proc/acpi", "--remount-ro", "/proc/acpi"));
+        if (Files.isDirectory(Path.of("/proc/acpi"))) a.addAll(List.of("--tmpfs", "/proc/acpi", "--remount-ro", "/proc/acpi"));
         return List.copyOf(a);
     }
 }
