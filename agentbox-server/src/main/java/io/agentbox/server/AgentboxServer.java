@@ -3,7 +3,6 @@ package io.agentbox.server;
 import io.agentbox.ErrorCategory;
 import io.agentbox.agent.cost.Pricing;
 import io.agentbox.agent.model.AnthropicModelClient;
-import io.agentbox.agent.model.ModelConfig;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.Sandboxes;
 import io.agentbox.server.auth.ApiKeys;
@@ -161,8 +160,10 @@ public final class AgentboxServer implements AutoCloseable {
             unavailable = Optional.of(why);
             executor = run -> run.fail(ErrorCategory.INTERNAL, why);
         } else {
-            AnthropicModelClient client = AnthropicModelClient.builder(new ModelConfig(config.anthropicApiKey(), Optional.empty(),
-                    config.anthropicBaseUrl(), config.model().orElse(ModelConfig.DEFAULT_MODEL))).build();
+            AnthropicModelClient.Builder b = AnthropicModelClient.builder().apiKey(config.anthropicApiKey().orElseThrow());
+            config.anthropicBaseUrl().ifPresent(b::baseUrl);
+            config.model().ifPresent(b::model);
+            AnthropicModelClient client = b.build();
             modelClient = Optional.of(client);
             executor = new AgentExecutor(config, client, pricing(), sandboxes, sessionStore, tenancy, budgets, capture,
                     permissions, metrics, clock);
