@@ -5,6 +5,8 @@ import io.agentbox.agent.cost.Pricing;
 import io.agentbox.agent.model.AnthropicModelClient;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.Sandboxes;
+import io.agentbox.server.analytics.AnalyticsRoutes;
+import io.agentbox.server.analytics.UsageAnalytics;
 import io.agentbox.server.auth.ApiKeys;
 import io.agentbox.server.auth.Authenticator;
 import io.agentbox.server.auth.RateLimiter;
@@ -186,6 +188,7 @@ public final class AgentboxServer implements AutoCloseable {
         routes.addAll(new WebSocketRoutes(runService, sessionService, sessionRoutes, stream, closing::get).routes());
         routes.addAll(new SandboxRoutes(new RawSandboxes(sandboxes), runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
+        routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(ModelConfig.DEFAULT_MODEL), clock)).routes());
         List<ApiRoute> documented = new ArrayList<>(routes);
         byte[][] openApi = new byte[1][];
         OpsRoutes ops = new OpsRoutes(() -> !closing.get() && db.ping(), metrics, () -> openApi[0]);
