@@ -26,7 +26,9 @@ class E2bSandboxesCompatTest extends E2bTestBase {
         assertThat(r.at("/info/sandboxId").asText()).isEqualTo(a);
         assertThat(r.at("/info/templateId").asText()).isEqualTo("base");
         assertThat(r.at("/info/state").asText()).isEqualTo("running");
-        assertThat(r.at("/info/metadata").toString()).isEqualTo("{\"suite\":\"" + r.at("/info/metadata/suite").asText() + "\",\"name\":\"a b\"}");
+        assertThat(r.at("/info/metadata").size()).isEqualTo(2);
+        assertThat(r.at("/info/metadata/name").asText()).isEqualTo("a b");
+        assertThat(r.at("/info/metadata/suite").asText()).startsWith("t");
         Instant started = Instant.parse(r.at("/info/startedAt").asText());
         Instant end = Instant.parse(r.at("/info/endAt").asText());
         // timeoutMs: 90_000 is the lifetime
