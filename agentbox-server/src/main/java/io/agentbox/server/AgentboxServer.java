@@ -188,7 +188,8 @@ public final class AgentboxServer implements AutoCloseable {
         SessionRoutes sessionRoutes = new SessionRoutes(sessionService, runService);
         routes.addAll(sessionRoutes.routes());
         routes.addAll(new WebSocketRoutes(runService, sessionService, sessionRoutes, stream, closing::get).routes());
-        routes.addAll(new SandboxRoutes(new RawSandboxes(sandboxes, sessionStore), runService, config.maxUploadBytes()).routes());
+        RawSandboxes rawSandboxes = new RawSandboxes(sandboxes, sessionStore);
+        routes.addAll(new SandboxRoutes(rawSandboxes, runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
         routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(AnthropicModelClient.DEFAULT_MODEL), clock)).routes());
         List<ApiRoute> documented = new ArrayList<>(routes);
@@ -201,7 +202,7 @@ public final class AgentboxServer implements AutoCloseable {
         RateLimiter rateLimiter = new RateLimiter(config.rateLimit());
         http = new HttpServer(config, documented, authenticator, rateLimiter, metrics, r -> {});
         http.start();
-        if (config.e2bPort().isPresent()) startE2b(sandboxes, authenticator, rateLimiter);
+        if (config.e2bPort().isPresent()) startE2b(sandboxes, rawSandboxes, authenticator, rateLimiter);
         scheduler.start();
         reaper = new Reaper(config, runs, runService, List.of(sessionService::reapIdle), clock);
         reaper.start();
@@ -211,8 +212,8 @@ public final class AgentboxServer implements AutoCloseable {
      * The E2B-compatible API on its own port. It is an addition to the service: when its port is taken the
      * server still starts, and says so.
      */
-    private void startE2b(SandboxService sandboxes, Authenticator authenticator, RateLimiter rateLimiter) {
-        E2bApi api = new E2bApi(config.host(), config.e2bPort().getAsInt(), config.dataDir(), sandboxes, authenticator,
+    private void startE2b(SandboxService sandboxes, RawSandboxes raw, Authenticator authenticator, RateLimiter rateLimiter) {
+        E2bApi api = new E2bApi(config.host(), config.e2bPort().getAsInt(), config.dataDir(), sandboxes, raw, authenticator,
                 rateLimiter, config.maxBodyBytes(), config.maxUploadBytes(), clock);
         try {
             api.start();

@@ -10,7 +10,6 @@ import io.agentbox.sandbox.SandboxInfo;
 import io.agentbox.sandbox.SandboxSpec;
 import io.agentbox.server.auth.Caller;
 import io.agentbox.server.http.Json;
-import io.agentbox.server.model.Role;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 
@@ -56,7 +55,7 @@ final class ControlPlane {
             r.add(HandlerType.GET, prefix + "/sandboxes", this::list);
             r.add(HandlerType.POST, prefix + "/sandboxes/{id}/connect", this::connect);
         }
-        r.add(HandlerType.GET, "/sandboxes/{id}", (ctx, c) -> E2bApi.json(ctx, 200, detail(sandboxes.get(c, ctx.pathParam("id"), Role.VIEWER).info())));
+        r.add(HandlerType.GET, "/sandboxes/{id}", (ctx, c) -> E2bApi.json(ctx, 200, detail(sandboxes.get(c, ctx.pathParam("id"), Optional.empty()).info())));
         r.add(HandlerType.DELETE, "/sandboxes/{id}", (ctx, c) -> {
             if (!sandboxes.kill(c, ctx.pathParam("id"))) throw E2bError.notFound("sandbox " + ctx.pathParam("id") + " not found");
             ctx.status(204);
@@ -69,15 +68,15 @@ final class ControlPlane {
         r.add(HandlerType.POST, "/sandboxes/{id}/refreshes", (ctx, c) -> {
             ObjectNode b = E2bApi.body(ctx, maxBodyBytes);
             Duration d = b.has("duration") ? Duration.ofSeconds(b.path("duration").asLong()) : DEFAULT_TIMEOUT;
-            extend(sandboxes.get(c, ctx.pathParam("id"), Role.MEMBER), d);
+            extend(sandboxes.get(c, ctx.pathParam("id"), Optional.of("extend")), d);
             ctx.status(204);
         });
         r.add(HandlerType.GET, "/sandboxes/{id}/metrics", (ctx, c) -> {
-            sandboxes.get(c, ctx.pathParam("id"), Role.VIEWER);
+            sandboxes.get(c, ctx.pathParam("id"), Optional.empty());
             E2bApi.json(ctx, 200, Json.array());
         });
         r.add(HandlerType.GET, "/sandboxes/{id}/logs", (ctx, c) -> {
-            sandboxes.get(c, ctx.pathParam("id"), Role.VIEWER);
+            sandboxes.get(c, ctx.pathParam("id"), Optional.empty());
             ObjectNode out = Json.object();
             out.putArray("logs");
             out.putArray("logEntries");
@@ -86,7 +85,7 @@ final class ControlPlane {
         for (String path : List.of("/sandboxes/{id}/pause", "/sandboxes/{id}/resume", "/sandboxes/{id}/snapshots", "/sandboxes/{id}/fork")) {
             String what = path.substring(path.lastIndexOf('/') + 1);
             r.add(HandlerType.POST, path, (ctx, c) -> {
-                sandboxes.get(c, ctx.pathParam("id"), Role.MEMBER);
+                sandboxes.get(c, ctx.pathParam("id"), Optional.of(what));
                 throw E2bError.notImplemented(what + " is not supported by agentbox (sandboxes run until their timeout or kill)");
             });
         }
@@ -145,7 +144,7 @@ final class ControlPlane {
 
     private void connect(Context ctx, Caller caller) {
         ObjectNode b = E2bApi.body(ctx, maxBodyBytes);
-        Sandbox s = sandboxes.get(caller, ctx.pathParam("id"), Role.MEMBER);
+        Sandbox s = sandboxes.get(caller, ctx.pathParam("id"), Optional.of("connect to"));
         timeout(b).ifPresent(t -> extend(s, t));
         SandboxInfo info = s.info();
         E2bApi.json(ctx, 200, created(info.id(), e2bTemplate(info)));

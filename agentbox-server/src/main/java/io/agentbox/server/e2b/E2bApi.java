@@ -7,6 +7,7 @@ import io.agentbox.server.auth.Caller;
 import io.agentbox.server.auth.RateLimiter;
 import io.agentbox.server.http.ApiException;
 import io.agentbox.server.http.Json;
+import io.agentbox.server.sandboxes.RawSandboxes;
 import io.agentbox.server.sandboxes.SandboxService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -38,10 +39,10 @@ public final class E2bApi implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final E2bSandboxes sandboxes;
 
-    public E2bApi(String host, int port, Path dataDir, SandboxService service, Authenticator authenticator,
+    public E2bApi(String host, int port, Path dataDir, SandboxService service, RawSandboxes raw, Authenticator authenticator,
                   RateLimiter rateLimiter, long maxBodyBytes, long maxUploadBytes, Clock clock) {
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("e2b-keepalive").factory());
-        this.sandboxes = new E2bSandboxes(service, EnvdTokens.inDataDir(dataDir), clock);
+        this.sandboxes = new E2bSandboxes(service, raw, EnvdTokens.inDataDir(dataDir), clock);
         ControlPlane control = new ControlPlane(sandboxes, maxBodyBytes);
         Envd envd = new Envd(sandboxes, timers, maxBodyBytes, maxUploadBytes);
         Auth auth = new Auth(authenticator, rateLimiter);

@@ -8,7 +8,6 @@ import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.sandbox.SandboxSpec;
 import io.agentbox.server.auth.Caller;
 import io.agentbox.server.http.ApiException;
-import io.agentbox.server.model.Role;
 import io.agentbox.server.model.SandboxRecord;
 import io.agentbox.server.sandboxes.RawSandboxes;
 import io.agentbox.server.sandboxes.SandboxService;
@@ -37,9 +36,9 @@ final class E2bSandboxes {
     private final Clock clock;
     private final Map<String, Sandbox> handles = new ConcurrentHashMap<>();
 
-    E2bSandboxes(SandboxService service, EnvdTokens tokens, Clock clock) {
+    E2bSandboxes(SandboxService service, RawSandboxes raw, EnvdTokens tokens, Clock clock) {
         this.service = service;
-        this.raw = new RawSandboxes(service);
+        this.raw = raw;
         this.tokens = tokens;
         this.clock = clock;
     }
@@ -64,10 +63,14 @@ final class E2bSandboxes {
         }
     }
 
-    /** The caller's live sandbox; not found when it ended or belongs to another workspace. */
-    Sandbox get(Caller caller, String id, Role minimum) {
+    /**
+     * The caller's live sandbox; not found when it ended or belongs to another workspace. With an
+     * {@code action} (e.g. "connect to"), only its creator and the workspace's admins and owners get it.
+     */
+    Sandbox get(Caller caller, String id, Optional<String> action) {
         try {
-            raw.get(caller, id, minimum);
+            if (action.isPresent()) raw.use(caller, id, action.get());
+            else raw.get(caller, id);
         } catch (ApiException e) {
             throw translate(e);
         }
@@ -76,7 +79,7 @@ final class E2bSandboxes {
 
     boolean kill(Caller caller, String id) {
         try {
-            SandboxRecord r = raw.get(caller, id, Role.MEMBER);
+            SandboxRecord r = raw.use(caller, id, "kill");
             if (r.endedAt().isPresent()) return false;
             if (live(id).isEmpty()) return false;
             raw.kill(caller, id);
@@ -123,7 +126,7 @@ final class E2bSandboxes {
     }
 
     void setTimeout(Caller caller, String id, Duration timeout) {
-        Sandbox s = get(caller, id, Role.MEMBER);
+        Sandbox s = get(caller, id, Optional.of("set the timeout of"));
         try {
             s.setTimeout(timeout);
         } catch (SandboxNotFoundException e) {
