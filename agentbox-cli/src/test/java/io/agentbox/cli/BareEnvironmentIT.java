@@ -164,7 +164,7 @@ class BareEnvironmentIT {
 
             server.destroy(); // SIGTERM to the launcher's pid
             assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
-            assertThat(server.exitValue()).isEqualTo(143);
+            assertThat(server.exitValue()).as("a graceful stop, or the JVM's SIGTERM code").isIn(0, 143);
             Instant gone = Instant.now().plusSeconds(60);
             while (tree.stream().anyMatch(h -> h.isAlive() && h.info().commandLine().orElse("").contains(" serve "))) {
                 assertThat(Instant.now()).as("no serving JVM is left behind").isBefore(gone);
