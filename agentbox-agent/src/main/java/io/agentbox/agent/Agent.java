@@ -30,19 +30,41 @@ import java.util.OptionalInt;
  * A Claude agent whose tools run inside a sandbox. Immutable and reusable: every {@link #run} is
  * independent; {@link #newSession()} keeps a conversation (and its sandbox) across runs.
  * <pre>{@code
- * AgentResult r = Agent.builder().model("claude-sonnet-4-5").sandbox(spec).build()
- *         .run("Create hello.py and run it", event -> System.out.println(event));
+ * try (Agent agent = Agent.builder().model("claude-sonnet-4-5").sandbox(spec).build()) {
+ *     AgentResult r = agent.run("Create hello.py and run it", event -> System.out.println(event));
+ * }
  * }</pre>
  */
-public final class Agent {
+public final class Agent implements AutoCloseable {
     private final AgentOptions options;
+    private final boolean ownsModelClient;
 
-    private Agent(AgentOptions options) {
+    private Agent(AgentOptions options, boolean ownsModelClient) {
         this.options = options;
+        this.ownsModelClient = ownsModelClient;
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A builder holding this agent's settings, to derive a variant ({@code agent.newBuilder().maxTurns(5).build()}).
+     * The variant shares this agent's model client; closing it leaves the client open.
+     */
+    public Builder newBuilder() {
+        return new Builder(options);
+    }
+
+    /** Closes the model client when this agent created it (no {@link Builder#modelClient} was given). */
+    @Override
+    public void close() {
+        if (!ownsModelClient) return;
+        try {
+            options.modelClient().close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the model client failed: " + e.getMessage(), e);
+        }
     }
 
     public AgentOptions options() {
@@ -110,6 +132,34 @@ public final class Agent {
 
         private Builder() {}
 
+        private Builder(AgentOptions o) {
+            model = o.model();
+            systemPrompt = o.systemPrompt().orElse(null);
+            appendSystemPrompt = o.appendSystemPrompt().orElse(null);
+            tools = o.tools();
+            allowed.addAll(o.allowedTools());
+            disallowed.addAll(o.disallowedTools());
+            permissionMode = o.permissionMode();
+            permissionCallback = o.permissionCallback().orElse(null);
+            pre.addAll(o.preToolUseHooks());
+            post.addAll(o.postToolUseHooks());
+            stop.addAll(o.stopHooks());
+            maxTurns = o.maxTurns().isPresent() ? o.maxTurns().getAsInt() : null;
+            maxBudgetUsd = o.maxBudgetUsd().orElse(null);
+            timeout = o.timeout().orElse(null);
+            thinkingBudget = o.thinkingBudget().isPresent() ? o.thinkingBudget().getAsInt() : null;
+            maxTokens = o.maxTokens();
+            sandboxSpec = o.sandboxSpec();
+            sandbox = o.sandbox().orElse(null);
+            sandboxProvider = o.sandboxProvider().orElse(null);
+            keepSandbox = o.keepSandbox();
+            workingDirectory = o.workingDirectory().orElse(null);
+            modelClient = o.modelClient();
+            pricing = o.pricing();
+            sessionStore = o.sessionStore();
+            contextWindow = o.contextWindow();
+        }
+
         /** The model id; default {@code ANTHROPIC_MODEL} (environment or {@code .env}), else {@code claude-sonnet-4-5}. */
         public Builder model(String model) { this.model = model; return this; }
         /** Replaces the built-in system prompt. */
@@ -154,7 +204,7 @@ public final class Agent {
             workingDirectory = dir;
             return this;
         }
-        /** Default: {@link AnthropicModelClient#fromEnvironment()}. */
+        /** Default: {@link AnthropicModelClient#fromEnvironment()}, closed by {@link Agent#close()}. */
         public Builder modelClient(ModelClient client) { this.modelClient = client; return this; }
         /** Default: {@link Pricing#standard()}. */
         public Builder pricing(Pricing pricing) { this.pricing = pricing; return this; }
@@ -164,7 +214,8 @@ public final class Agent {
 
         /** @throws ConfigException when no model client is given and no API key is configured */
         public Agent build() {
-            ModelClient client = modelClient != null ? modelClient : AnthropicModelClient.fromEnvironment();
+            boolean owned = modelClient == null;
+            ModelClient client = owned ? AnthropicModelClient.fromEnvironment() : modelClient;
             String m = model != null ? model : client.defaultModel();
             return new Agent(new AgentOptions(m, Optional.ofNullable(systemPrompt), Optional.ofNullable(appendSystemPrompt),
                     tools, allowed, disallowed, permissionMode, Optional.ofNullable(permissionCallback), pre, post, stop,
@@ -172,7 +223,7 @@ public final class Agent {
                     Optional.ofNullable(timeout), thinkingBudget == null ? OptionalInt.empty() : OptionalInt.of(thinkingBudget),
                     maxTokens, sandboxSpec, Optional.ofNullable(sandbox), Optional.ofNullable(sandboxProvider).or(() -> sandbox == null ? Optional.of(Sandboxes.local()) : Optional.empty()), keepSandbox,
                     Optional.ofNullable(workingDirectory), client, pricing != null ? pricing : Pricing.standard(),
-                    sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow));
+                    sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow), owned);
         }
     }
 }

@@ -38,6 +38,14 @@ public final class Converters {
         }
     }
 
+    /** A size such as {@code 10m} or {@code 1g}, in bytes; {@code 0} is allowed (callers read it as "no limit"). */
+    public static final class SizeBytesConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return Converters.convert(value, Durations::parseSize);
+        }
+    }
+
     public static final class NetworkConverter implements ITypeConverter<NetworkPolicy> {
         @Override
         public NetworkPolicy convert(String value) {

@@ -10,6 +10,7 @@ import io.agentbox.cli.remote.KeysCommand;
 import io.agentbox.cli.remote.RunsCommand;
 import io.agentbox.cli.remote.ServeCommand;
 import io.agentbox.cli.remote.SessionsCommand;
+import io.agentbox.cli.remote.UsageCommand;
 import io.agentbox.cli.remote.WorkspacesCommand;
 import io.agentbox.cli.sandbox.SandboxCommand;
 import picocli.CommandLine;
@@ -78,6 +79,7 @@ public final class Main {
         commands.put("sessions", SessionsCommand::new);
         commands.put("keys", KeysCommand::new);
         commands.put("workspaces", WorkspacesCommand::new);
+        commands.put("usage", UsageCommand::new);
 
         String name = commandName(args);
         if (name.equals("run") || name.equals("chat")) ModelClients.prefetch();

@@ -145,6 +145,25 @@ class ServerCommandsIT {
     }
 
     @Test
+    void usagePrintsTheServersReportAsATableOrJson() throws IOException {
+        String id = owner.run("runs", "create", "say counted").stdout().strip();
+        owner.run("runs", "watch", id);
+        JsonNode run = json(owner.run("runs", "show", id, "--json"));
+        JsonNode report = json(owner.run("usage", "--group-by", "model", "--json"));
+        assertThat(report.get("groupBy").asText()).isEqualTo("model");
+        assertThat(report.at("/totals/runs").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(report.at("/totals/tokens/input").asLong()).isGreaterThanOrEqualTo(run.at("/usage/inputTokens").asLong());
+
+        AgentboxProcess.Result table = owner.run("usage", "--group-by", "model");
+        assertThat(table.exitCode()).as(table.toString()).isZero();
+        List<String> lines = table.stdout().lines().toList();
+        assertThat(lines.getFirst()).startsWith("MODEL").contains("RUNS", "TOTAL USD", "P95 MS");
+        assertThat(lines.getLast()).startsWith("total").contains(" " + report.at("/totals/runs").asLong() + " ");
+        assertThat(lines).hasSize(report.get("data").size() + 2);
+        assertOneLineError(owner.run("usage", "--group-by", "week"), "groupBy");
+    }
+
+    @Test
     void clientErrorsAreOneLine() {
         assertOneLineError(owner.run("runs", "show", "run_doesnotexist"), "not found");
         assertOneLineError(owner.run("runs", "cancel", "run_doesnotexist"), "not found");

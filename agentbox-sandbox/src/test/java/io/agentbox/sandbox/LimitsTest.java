@@ -28,6 +28,23 @@ class LimitsTest {
     }
 
     @Test
+    void anOomKilledChildOfTheCommandIsReportedAsOom() {
+        Sandbox s = sandboxes.create(SandboxSpec.builder().memoryMb(128).build());
+        // the shell survives and exits 137 itself: only the sandbox's OOM counter tells what happened
+        CommandResult r = s.commands().run(Command.builder("sh", "-c", "python3 -c 'bytearray(1 << 30)'")
+                .timeout(Duration.ofSeconds(60)).build());
+        assertThat(r.exitCode()).isEqualTo(137);
+        assertThat(r.reason()).isEqualTo(ExitReason.OOM);
+        assertThat(r.limitMessage()).hasValueSatisfying(m -> assertThat(m).contains("out of memory"));
+        // a background process's OOM during a command is reported too
+        CommandResult bg = s.commands().run(Command.builder("bash", "-c",
+                "python3 -c 'bytearray(1 << 30)' & wait $!; exit $?").timeout(Duration.ofSeconds(60)).build());
+        assertThat(bg.reason()).isEqualTo(ExitReason.OOM);
+        // an ordinary failure after that is not blamed on memory
+        assertThat(s.commands().run(Command.shell("exit 3")).reason()).isEqualTo(ExitReason.EXITED);
+    }
+
+    @Test
     void forkBombIsStoppedByThePidsLimitAndTheHostStaysResponsive() throws IOException {
         Sandbox s = sandboxes.create(SandboxSpec.builder().pids(64).build());
         Sandbox neighbour = sandboxes.create();

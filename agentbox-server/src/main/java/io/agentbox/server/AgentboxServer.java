@@ -3,9 +3,10 @@ package io.agentbox.server;
 import io.agentbox.ErrorCategory;
 import io.agentbox.agent.cost.Pricing;
 import io.agentbox.agent.model.AnthropicModelClient;
-import io.agentbox.agent.model.ModelConfig;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.Sandboxes;
+import io.agentbox.server.analytics.AnalyticsRoutes;
+import io.agentbox.server.analytics.UsageAnalytics;
 import io.agentbox.server.auth.ApiKeys;
 import io.agentbox.server.auth.Authenticator;
 import io.agentbox.server.auth.RateLimiter;
@@ -161,8 +162,10 @@ public final class AgentboxServer implements AutoCloseable {
             unavailable = Optional.of(why);
             executor = run -> run.fail(ErrorCategory.INTERNAL, why);
         } else {
-            AnthropicModelClient client = AnthropicModelClient.builder(new ModelConfig(config.anthropicApiKey(), Optional.empty(),
-                    config.anthropicBaseUrl(), config.model().orElse(ModelConfig.DEFAULT_MODEL))).build();
+            AnthropicModelClient.Builder b = AnthropicModelClient.builder().apiKey(config.anthropicApiKey().orElseThrow());
+            config.anthropicBaseUrl().ifPresent(b::baseUrl);
+            config.model().ifPresent(b::model);
+            AnthropicModelClient client = b.build();
             modelClient = Optional.of(client);
             executor = new AgentExecutor(config, client, pricing(), sandboxes, sessionStore, tenancy, budgets, capture,
                     permissions, metrics, clock);
@@ -183,8 +186,9 @@ public final class AgentboxServer implements AutoCloseable {
         SessionRoutes sessionRoutes = new SessionRoutes(sessionService, runService);
         routes.addAll(sessionRoutes.routes());
         routes.addAll(new WebSocketRoutes(runService, sessionService, sessionRoutes, stream, closing::get).routes());
-        routes.addAll(new SandboxRoutes(new RawSandboxes(sandboxes), runService, config.maxUploadBytes()).routes());
+        routes.addAll(new SandboxRoutes(new RawSandboxes(sandboxes, sessionStore), runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
+        routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(AnthropicModelClient.DEFAULT_MODEL), clock)).routes());
         List<ApiRoute> documented = new ArrayList<>(routes);
         byte[][] openApi = new byte[1][];
         OpsRoutes ops = new OpsRoutes(() -> !closing.get() && db.ping(), metrics, () -> openApi[0]);

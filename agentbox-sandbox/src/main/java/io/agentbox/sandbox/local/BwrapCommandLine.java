@@ -38,6 +38,8 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
     static final int SANDBOX_UID = 1000;
     static final int SANDBOX_GID = 1000;
     static final String INIT_IN_SANDBOX = "/run/agentbox/init";
+    /** The only capabilities of the sandbox's init; commands start with none. */
+    static final List<String> INIT_CAPABILITIES = List.of("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_KILL");
     /** The /proc binds below, for the entries this kernel has (they do not change while it runs). */
     private static final List<String> PROC_HARDENING = procHardening();
 
@@ -70,10 +72,13 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         a.add("--new-session");
         // Our init is PID 1 (no bwrap reaper in between): its exit ends the sandbox.
         a.add("--as-pid-1");
-        // bwrap drops every capability of root by default; init keeps only what it needs to start
-        // commands as the sandbox user and to do file operations on its behalf. Commands get none.
-        for (String cap : List.of("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_KILL", "CAP_CHOWN",
-                "CAP_FOWNER", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH")) {
+        // bwrap run by root keeps every capability for its child and --cap-add only adds: start from
+        // none and give init back exactly what it uses. SETUID/SETGID/SETPCAP: switch a command to
+        // the sandbox user and empty its bounding set; KILL: end commands running as that user.
+        // Nothing that reads or writes past file permissions (DAC_*, FOWNER, CHOWN) is kept, so the
+        // file API, which runs inside init, has no more rights than a command of the same user.
+        a.addAll(List.of("--cap-drop", "ALL"));
+        for (String cap : INIT_CAPABILITIES) {
             a.add("--cap-add");
             a.add(cap);
         }

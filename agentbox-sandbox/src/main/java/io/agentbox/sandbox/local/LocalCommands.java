@@ -201,12 +201,18 @@ final class LocalCommands implements Commands {
             ExitReason reason = switch (p[2]) {
                 case "timeout" -> ExitReason.TIMEOUT;
                 case "killed" -> ExitReason.KILLED;
-                case "signaled" -> signal == 9 && cgroups.oomKills(sandbox.id()) > oomBefore ? ExitReason.OOM : ExitReason.SIGNALED;
-                default -> ExitReason.EXITED;
+                // The OOM killer may have picked any process of the sandbox (a child under sh -c, a
+                // compiler's worker): the cgroup's counter, not the main process's signal, tells.
+                case "signaled" -> oomDuringCommand() ? ExitReason.OOM : ExitReason.SIGNALED;
+                default -> code != 0 && oomDuringCommand() ? ExitReason.OOM : ExitReason.EXITED;
             };
             stdoutTruncated |= p.length > 3 && p[3].equals("1");
             stderrTruncated |= p.length > 4 && p[4].equals("1");
             return result(code, reason, signal == 0 ? Optional.empty() : Optional.of(signal));
+        }
+
+        private boolean oomDuringCommand() {
+            return cgroups.oomKills(sandbox.id()) > oomBefore;
         }
 
         CommandResult result(int code, ExitReason reason, Optional<Integer> signal) {

@@ -4,6 +4,7 @@ import io.agentbox.server.http.ApiException;
 import io.agentbox.server.model.ApiKey;
 import io.agentbox.server.model.Member;
 import io.agentbox.server.model.Principal;
+import io.agentbox.server.model.PrincipalKind;
 import io.agentbox.server.model.Role;
 import io.agentbox.server.model.Workspace;
 import io.agentbox.server.store.TenancyStore;
@@ -15,8 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Workspaces, members and keys, with who may do what: any principal creates workspaces (and owns
- * them); members read; admins and owners manage members and keys; only owners grant or take away the
+ * Workspaces, members and keys, with who may do what: users, and service accounts holding the admin or
+ * owner role somewhere, create workspaces (and own them); members read; admins and owners manage members and keys; only owners grant or take away the
  * admin and owner roles; a workspace always keeps an owner.
  */
 public final class TenancyService {
@@ -41,7 +42,23 @@ public final class TenancyService {
     }
 
     public Workspace create(Caller caller, String name) {
+        requireMayCreateWorkspaces(caller);
         return store.createWorkspace(name, caller.principalId(), clock.instant());
+    }
+
+    /**
+     * A new workspace is a place where its owner may run anything, so a key handed out to read (a viewer)
+     * or to run within one workspace (a member) must not make one for itself: users may, and service
+     * accounts that administer (admin or owner) at least one workspace.
+     */
+    private void requireMayCreateWorkspaces(Caller caller) {
+        PrincipalKind kind = store.principal(caller.principalId()).map(Principal::kind).orElse(PrincipalKind.SERVICE_ACCOUNT);
+        if (kind == PrincipalKind.USER) return;
+        if (caller.roles().values().stream().anyMatch(r -> r.atLeast(Role.ADMIN))) return;
+        String held = caller.roles().values().stream().map(Role::wireName).distinct().sorted()
+                .reduce((a, b) -> a + ", " + b).orElse("no role");
+        throw ApiException.forbidden("creating a workspace needs a user's key or a key with the admin or owner role; "
+                + "this service account key holds " + held);
     }
 
     public Workspace get(Caller caller, String id) {

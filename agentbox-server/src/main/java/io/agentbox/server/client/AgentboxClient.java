@@ -16,7 +16,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -294,6 +296,21 @@ public final class AgentboxClient {
 
     public JsonNode revokeKey(String workspaceId, String keyId) {
         return send("DELETE", "/v1/workspaces/" + enc(workspaceId) + "/keys/" + enc(keyId), null);
+    }
+
+    // ---- analytics
+
+    /**
+     * {@code GET /v1/analytics/usage}: runs, errors, tokens, cost and durations per {@code groupBy} group
+     * (day, model, principal, template); {@code from}/{@code to} are instants or UTC dates.
+     */
+    public JsonNode usage(Optional<String> workspaceId, Optional<String> from, Optional<String> to, Optional<String> groupBy) {
+        List<String> q = new ArrayList<>();
+        workspaceId.ifPresent(v -> q.add("workspaceId=" + enc(v)));
+        from.ifPresent(v -> q.add("from=" + enc(v)));
+        to.ifPresent(v -> q.add("to=" + enc(v)));
+        groupBy.ifPresent(v -> q.add("groupBy=" + enc(v)));
+        return send("GET", "/v1/analytics/usage" + (q.isEmpty() ? "" : "?" + String.join("&", q)), null);
     }
 
     // ---- plumbing

@@ -119,6 +119,7 @@ public final class OpenApi {
                 .prop("error", Schema.object().prop("category", Schema.string()).prop("message", Schema.string()).nullable())
                 .node());
         s.set("RunPage", list("Run").node());
+        s.set("UsageReport", io.agentbox.server.analytics.AnalyticsRoutes.schema().node());
         s.set("Event", Schema.object().required("seq", Schema.integer()).required("runId", Schema.string())
                 .required("ts", Schema.string().format("date-time")).required("type", Schema.string())
                 .required("data", Schema.anyObject()).node());

@@ -40,9 +40,11 @@ public final class WorkspaceRoutes {
                             out.putNull("nextCursor");
                             c.json(200, out);
                         }),
-                ApiRoute.post("/v1/workspaces", "createWorkspace", "Create a workspace; the caller becomes its owner").tag("workspaces")
+                ApiRoute.post("/v1/workspaces", "createWorkspace",
+                                "Create a workspace; the caller becomes its owner (users, and keys with the admin or owner role)").tag("workspaces")
                         .body(Schema.object().required("name", Schema.string().max(100)))
                         .returns(201, "The workspace", Schema.ref("Workspace"))
+                        .returns(403, "A member or viewer service account key", Schema.ref("Error"))
                         .handle(c -> {
                             String name = c.body().requiredNonBlank("name", 100);
                             c.json(201, Views.workspace(tenancy.create(c.caller(), name), Optional.of(Role.OWNER)));
