@@ -26,10 +26,14 @@ public interface Sandbox extends AutoCloseable {
      * (connections already open keep going). A sandbox created with {@code none} gets its private
      * network wired on its first change to {@code open} or {@code allow}.
      */
-    void setNetwork(NetworkPolicy policy);
+    default void setNetwork(NetworkPolicy policy) {
+        throw new SandboxException("this kind of sandbox cannot change its network policy");
+    }
 
     /** The network attempts its egress recorded, oldest first: every refusal, and with auditAll every connection. */
-    List<NetworkAuditEntry> networkAudit();
+    default List<NetworkAuditEntry> networkAudit() {
+        return List.of();
+    }
 
     /** Ends the sandbox now: every process, mount, cgroup and directory of it goes away. Idempotent. */
     void kill();
