@@ -42,6 +42,7 @@ import io.agentbox.server.runs.RunService;
 import io.agentbox.server.runs.RunStateMachine;
 import io.agentbox.server.runs.Scheduler;
 import io.agentbox.server.sandboxes.RawSandboxes;
+import io.agentbox.server.sandboxes.SandboxLimits;
 import io.agentbox.server.sandboxes.SandboxService;
 import io.agentbox.server.sessions.SessionService;
 import io.agentbox.server.store.Database;
@@ -151,6 +152,7 @@ public final class AgentboxServer implements AutoCloseable {
         if (tenant.createdNow() && config.bootstrapKey().isEmpty()) createInitialOwnerKey(tenancy, tenant);
 
         SandboxService sandboxes = new SandboxService(provider, sandboxStore, clock, config.nodeId());
+        SandboxLimits sandboxLimits = new SandboxLimits(config.limits(), sandboxStore);
         Metrics metrics = new Metrics(runs::countByStatus, sandboxes::aliveCount);
         RunStateMachine stateMachine = new RunStateMachine(runs, bus, clock);
         stateMachine.onTransition((id, status) -> {
@@ -161,7 +163,8 @@ public final class AgentboxServer implements AutoCloseable {
         Budgets budgets = new Budgets(runs, config.dailyBudgetUsd(), clock);
         Permissions permissions = new Permissions(config.permissionTimeout());
         ArtifactCapture capture = new ArtifactCapture(artifactStore, new ArtifactCapture.Limits(
-                config.artifactMaxFileBytes(), config.artifactMaxFiles(), config.artifactMaxRunBytes()), clock);
+                config.artifactMaxFileBytes(), config.artifactMaxFiles(), config.artifactMaxRunBytes(),
+                config.limits().workspaceMaxArtifactBytes()), clock);
         Optional<String> unavailable = Optional.empty();
         RunExecutor executor;
         if (customExecutor.isPresent()) {
@@ -181,7 +184,7 @@ public final class AgentboxServer implements AutoCloseable {
         }
         scheduler = new Scheduler(config, runs, events, tenancy, stateMachine, budgets, sandboxes, executor, clock);
         runService = new RunService(config, runs, tenancy, stateMachine, scheduler, budgets, sandboxes, sessionStore,
-                permissions, unavailable, clock);
+                permissions, unavailable, clock, sandboxLimits, artifactStore::bytesOfWorkspace);
         SessionService sessionService = new SessionService(config, sessionStore, runs, runService, sandboxes, clock);
         ArtifactService artifacts = new ArtifactService(artifactStore, runService, clock);
         openStreams = new OpenStreams(tenancy::revokedAmong, REVOCATION_CHECK).start();
@@ -196,7 +199,7 @@ public final class AgentboxServer implements AutoCloseable {
         SessionRoutes sessionRoutes = new SessionRoutes(sessionService, runService);
         routes.addAll(sessionRoutes.routes());
         routes.addAll(new WebSocketRoutes(runService, sessionService, sessionRoutes, stream, closing::get).routes());
-        RawSandboxes rawSandboxes = new RawSandboxes(sandboxes, sessionStore);
+        RawSandboxes rawSandboxes = new RawSandboxes(sandboxes, sessionStore, sandboxLimits);
         routes.addAll(new SandboxRoutes(rawSandboxes, runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
         routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(AnthropicModelClient.DEFAULT_MODEL), clock)).routes());

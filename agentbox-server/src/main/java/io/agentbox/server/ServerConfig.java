@@ -59,7 +59,8 @@ public record ServerConfig(
         LogFormat logFormat,
         String logLevel,
         Optional<Path> logFile,
-        OptionalInt e2bPort) {
+        OptionalInt e2bPort,
+        ResourceLimits limits) {
 
     public enum LogFormat { JSON, TEXT, NONE }
 
@@ -99,7 +100,16 @@ public record ServerConfig(
         LOG_LEVEL("log-level", "AGENTBOX_LOG_LEVEL", "info (default), debug, warn, error"),
         LOG_FILE("log-file", "AGENTBOX_LOG_FILE", "write logs to this file instead of stderr"),
         E2B_PORT("e2b-port", "AGENTBOX_E2B_PORT", "port of the E2B-compatible API (control plane and envd), 0 for any free port, "
-                + "off to disable (default 3000; any free port when --port is 0)");
+                + "off to disable (default 3000; any free port when --port is 0)"),
+        SANDBOX_MAX_CPUS("sandbox-max-cpus", "AGENTBOX_SANDBOX_MAX_CPUS", "most CPUs one sandbox may ask for (default 4)"),
+        SANDBOX_MAX_MEMORY("sandbox-max-memory", "AGENTBOX_SANDBOX_MAX_MEMORY", "most memory one sandbox may ask for (default 8g)"),
+        SANDBOX_MAX_PIDS("sandbox-max-pids", "AGENTBOX_SANDBOX_MAX_PIDS", "most processes one sandbox may ask for (default 4096)"),
+        SANDBOX_MAX_DISK("sandbox-max-disk", "AGENTBOX_SANDBOX_MAX_DISK", "most disk one sandbox may ask for (default 10g)"),
+        SANDBOX_MAX_TIMEOUT("sandbox-max-timeout", "AGENTBOX_SANDBOX_MAX_TIMEOUT", "longest lifetime, and command timeout, of a sandbox (default 24h)"),
+        WORKSPACE_MAX_SANDBOXES("workspace-max-sandboxes", "AGENTBOX_WORKSPACE_MAX_SANDBOXES", "live sandboxes per workspace (default 50)"),
+        WORKSPACE_MAX_MEMORY("workspace-max-memory", "AGENTBOX_WORKSPACE_MAX_MEMORY", "total memory of a workspace's live sandboxes (default 64g)"),
+        WORKSPACE_MAX_ARTIFACT_STORAGE("workspace-max-artifact-storage", "AGENTBOX_WORKSPACE_MAX_ARTIFACT_STORAGE",
+                "stored artifact bytes per workspace (default 10g)");
 
         private final String key;
         private final String env;
@@ -163,6 +173,7 @@ public record ServerConfig(
         b.nodeId = nodeId; b.anthropicBaseUrl = anthropicBaseUrl.orElse(null); b.anthropicApiKey = anthropicApiKey.orElse(null);
         b.model = model.orElse(null); b.logFormat = logFormat; b.logLevel = logLevel; b.logFile = logFile.orElse(null);
         b.e2bPort = e2bPort.isPresent() ? e2bPort.getAsInt() : E2B_OFF;
+        b.limits = limits;
         return b;
     }
 
@@ -283,6 +294,7 @@ public record ServerConfig(
         private String logLevel = "info";
         private Path logFile;
         private Integer e2bPort;
+        private ResourceLimits limits = ResourceLimits.DEFAULT;
 
         private Builder() {}
 
@@ -321,6 +333,7 @@ public record ServerConfig(
         public Builder logFile(Path v) { logFile = v; return this; }
         /** The E2B-compatible API's port; {@link #E2B_OFF} disables it. */
         public Builder e2bPort(int v) { e2bPort = v; return this; }
+        public Builder limits(ResourceLimits v) { limits = v; return this; }
 
         void apply(Setting s, String v) {
             Function<String, Duration> dur = Durations::parse;
@@ -360,6 +373,14 @@ public record ServerConfig(
                 case LOG_LEVEL -> logLevel(v);
                 case LOG_FILE -> logFile(Path.of(v));
                 case E2B_PORT -> e2bPort(v.equalsIgnoreCase("off") ? E2B_OFF : Integer.parseInt(v));
+                case SANDBOX_MAX_CPUS -> limits = limits.withSandboxMaxCpus(Double.parseDouble(v));
+                case SANDBOX_MAX_MEMORY -> limits = limits.withSandboxMaxMemoryMb(Durations.parseSize(v) >> 20);
+                case SANDBOX_MAX_PIDS -> limits = limits.withSandboxMaxPids(Integer.parseInt(v));
+                case SANDBOX_MAX_DISK -> limits = limits.withSandboxMaxDiskMb(Durations.parseSize(v) >> 20);
+                case SANDBOX_MAX_TIMEOUT -> limits = limits.withSandboxMaxTimeout(dur.apply(v));
+                case WORKSPACE_MAX_SANDBOXES -> limits = limits.withWorkspaceMaxSandboxes(Integer.parseInt(v));
+                case WORKSPACE_MAX_MEMORY -> limits = limits.withWorkspaceMaxMemoryMb(Durations.parseSize(v) >> 20);
+                case WORKSPACE_MAX_ARTIFACT_STORAGE -> limits = limits.withWorkspaceMaxArtifactBytes(Durations.parseSize(v));
             }
         }
 
@@ -371,7 +392,7 @@ public record ServerConfig(
                     runTimeout, bootTimeout, sessionIdleTimeout, permissionTimeout, reaperInterval, heartbeatInterval, heartbeatTimeout,
                     sseKeepAlive, shutdownGrace, nodeId != null ? nodeId : defaultNodeId(),
                     Optional.ofNullable(anthropicBaseUrl), Optional.ofNullable(anthropicApiKey), Optional.ofNullable(model),
-                    logFormat, logLevel, Optional.ofNullable(logFile), e2bPort());
+                    logFormat, logLevel, Optional.ofNullable(logFile), e2bPort(), limits);
         }
 
         private OptionalInt e2bPort() {

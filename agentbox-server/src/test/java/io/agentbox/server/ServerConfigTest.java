@@ -28,6 +28,20 @@ class ServerConfigTest {
     }
 
     @Test
+    void resourceLimitsHaveDefaultsAndAreSetLikeEverySetting(@TempDir Path dir) throws Exception {
+        ResourceLimits d = ServerConfig.load(Map.of(), Map.of()).limits();
+        assertThat(d).isEqualTo(new ResourceLimits(4, 8192, 4096, 10240, java.time.Duration.ofHours(24), 50, 65536, 10L << 30));
+        Path file = dir.resolve("server.properties");
+        Files.writeString(file, "workspace-max-artifact-storage=1g\nsandbox-max-pids=100\n");
+        ResourceLimits l = ServerConfig.load(Map.of("sandbox-max-memory", "2g", "sandbox-max-timeout", "1h", "config", file.toString()),
+                Map.of("AGENTBOX_WORKSPACE_MAX_SANDBOXES", "7", "AGENTBOX_SANDBOX_MAX_CPUS", "2.5", "AGENTBOX_WORKSPACE_MAX_MEMORY", "16g",
+                        "AGENTBOX_SANDBOX_MAX_DISK", "512m")).limits();
+        assertThat(l).isEqualTo(new ResourceLimits(2.5, 2048, 100, 512, java.time.Duration.ofHours(1), 7, 16384, 1L << 30));
+        assertThatThrownBy(() -> ServerConfig.load(Map.of("workspace-max-sandboxes", "0"), Map.of()))
+                .hasMessageContaining("--workspace-max-sandboxes");
+    }
+
+    @Test
     void flagsBeatEnvironmentWhichBeatsTheConfigFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("server.properties");
         Files.writeString(file, "port = 7000\nhost = 0.0.0.0\nrate-limit = 5/s\nworkspace-concurrency = 9\n");

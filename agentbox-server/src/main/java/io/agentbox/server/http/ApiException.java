@@ -3,6 +3,7 @@ package io.agentbox.server.http;
 import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;
 
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -13,16 +14,18 @@ public final class ApiException extends AgentboxException {
     private final int status;
     private final String code;
     private final OptionalLong retryAfterSeconds;
+    private final Optional<String> limit;
 
     public ApiException(int status, String code, String message) {
-        this(status, code, message, OptionalLong.empty());
+        this(status, code, message, OptionalLong.empty(), Optional.empty());
     }
 
-    private ApiException(int status, String code, String message, OptionalLong retryAfterSeconds) {
+    private ApiException(int status, String code, String message, OptionalLong retryAfterSeconds, Optional<String> limit) {
         super(status >= 500 ? ErrorCategory.INTERNAL : ErrorCategory.CONFIG, message);
         this.status = status;
         this.code = code;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.limit = limit;
     }
 
     public int status() { return status; }
@@ -30,6 +33,19 @@ public final class ApiException extends AgentboxException {
     public String code() { return code; }
 
     public OptionalLong retryAfterSeconds() { return retryAfterSeconds; }
+
+    /** The server setting whose limit the request hit (e.g. {@code sandbox-max-memory}), sent as {@code error.limit}. */
+    public Optional<String> limit() { return limit; }
+
+    /** 400: the request asks for more than a per-sandbox maximum allows; {@code setting} names that maximum. */
+    public static ApiException overLimit(String setting, String message) {
+        return new ApiException(400, "limit_exceeded", message + " (server limit " + setting + ")", OptionalLong.empty(), Optional.of(setting));
+    }
+
+    /** 429: the request would take the workspace over a quota; {@code setting} names it. Retrying helps once something is freed. */
+    public static ApiException quotaExceeded(String setting, String message) {
+        return new ApiException(429, "quota_exceeded", message + " (server limit " + setting + ")", OptionalLong.empty(), Optional.of(setting));
+    }
 
     public static ApiException badRequest(String message) {
         return new ApiException(400, "invalid_request", message);
@@ -70,7 +86,7 @@ public final class ApiException extends AgentboxException {
 
     public static ApiException rateLimited(long retryAfterSeconds) {
         return new ApiException(429, "rate_limited", "rate limit exceeded; retry in " + retryAfterSeconds + "s",
-                OptionalLong.of(retryAfterSeconds));
+                OptionalLong.of(retryAfterSeconds), Optional.empty());
     }
 
     public static ApiException unavailable(String message) {

@@ -271,7 +271,8 @@ public final class HttpServer implements AutoCloseable {
         var res = ctx.res();
         if (res.isCommitted()) return;
         ObjectNode body = Json.object();
-        body.putObject("error").put("code", e.code()).put("message", e.getMessage());
+        ObjectNode error = body.putObject("error").put("code", e.code()).put("message", e.getMessage());
+        e.limit().ifPresent(l -> error.put("limit", l));
         e.retryAfterSeconds().ifPresent(s -> res.setHeader("Retry-After", Long.toString(s)));
         if (e.status() == 401) res.setHeader("WWW-Authenticate", "Bearer");
         res.setStatus(e.status());
@@ -310,6 +311,7 @@ public final class HttpServer implements AutoCloseable {
         ObjectNode error = body.putObject("error");
         error.put("code", e.code());
         error.put("message", e.getMessage());
+        e.limit().ifPresent(l -> error.put("limit", l));
         e.retryAfterSeconds().ifPresent(s -> ctx.header("Retry-After", Long.toString(s)));
         if (e.status() == 401) ctx.header("WWW-Authenticate", "Bearer");
         ctx.status(e.status());

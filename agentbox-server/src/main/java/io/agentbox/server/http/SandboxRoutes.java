@@ -12,6 +12,7 @@ import io.agentbox.sandbox.SandboxFileException;
 import io.agentbox.sandbox.SandboxSpec;
 import io.agentbox.server.runs.RunService;
 import io.agentbox.server.sandboxes.RawSandboxes;
+import io.agentbox.server.sandboxes.SandboxLimits;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,8 +26,6 @@ import java.util.Optional;
 
 /** {@code /v1/sandboxes}: the raw sandbox API over HTTP (create, exec with streamed output, files, kill). */
 public final class SandboxRoutes {
-    private static final Duration MAX_LIFETIME = Duration.ofHours(24);
-
     private final RawSandboxes sandboxes;
     private final RunService runs;
     private final long maxUploadBytes;
@@ -43,15 +42,17 @@ public final class SandboxRoutes {
                         .body(Schema.object()
                                 .prop("workspaceId", Schema.string())
                                 .prop("template", Schema.string().max(100).description("default host"))
-                                .prop("timeout", Schema.string().description("lifetime, e.g. 10m (default 5m, at most 24h)"))
+                                .prop("timeout", Schema.string().description("lifetime, e.g. 10m (default 5m, at most the server's sandbox-max-timeout, 24h by default)"))
                                 .prop("network", Schema.enumOf("none", "open"))
                                 .prop("env", Schema.mapOf(Schema.string()))
                                 .prop("metadata", Schema.mapOf(Schema.string()))
-                                .prop("cpus", Schema.number())
-                                .prop("memoryMb", Schema.integer())
-                                .prop("pids", Schema.integer())
-                                .prop("diskMb", Schema.integer()))
+                                .prop("cpus", Schema.number().description("at most sandbox-max-cpus (default 4)"))
+                                .prop("memoryMb", Schema.integer().description("at most sandbox-max-memory (default 8g)"))
+                                .prop("pids", Schema.integer().description("at most sandbox-max-pids (default 4096)"))
+                                .prop("diskMb", Schema.integer().description("at most sandbox-max-disk (default 10g)")))
                         .returns(201, "The sandbox", Schema.ref("Sandbox"))
+                        .returns(400, "Invalid, or over a per-sandbox maximum (error.limit names the setting)", Schema.ref("Error"))
+                        .returns(429, "The workspace is at its quota of live sandboxes or their memory (error.limit names it)", Schema.ref("Error"))
                         .handle(this::create),
                 ApiRoute.get("/v1/sandboxes", "listSandboxes", "Live sandboxes of a workspace").tag("sandboxes")
                         .query("workspaceId", Schema.string(), "default: the caller's first workspace")
@@ -102,7 +103,7 @@ public final class SandboxRoutes {
         String ws = runs.targetWorkspace(c.caller(), b.string("workspaceId", 100));
         SandboxSpec.Builder spec = SandboxSpec.builder();
         RunOptions.template(b).ifPresent(spec::template);
-        b.string("timeout", 20).ifPresent(t -> spec.timeout(duration("timeout", t, MAX_LIFETIME)));
+        b.string("timeout", 20).ifPresent(t -> spec.timeout(duration("timeout", t)));
         b.oneOf("network", s -> Optional.of(s).filter(List.of("none", "open")::contains), List.of("none", "open"))
                 .ifPresent(n -> spec.network(NetworkPolicy.parse(n)));
         b.stringMap("env", 100, 10_000).ifPresent(spec::env);
@@ -112,10 +113,12 @@ public final class SandboxRoutes {
             }
             spec.metadata(m);
         });
-        b.number("cpus", 0.1, 64).ifPresent(spec::cpus);
-        b.integer("memoryMb", 16, 1 << 20).ifPresent(spec::memoryMb);
-        b.integer("pids", 8, 1 << 20).ifPresent(v -> spec.pids(v.intValue()));
-        b.integer("diskMb", 1, 1 << 22).ifPresent(spec::diskMb);
+        // Only the floors here: a value over the server's maximum is refused by SandboxLimits, naming the setting.
+        SandboxLimits limits = sandboxes.limits();
+        b.number("cpus", 0.1, Double.MAX_VALUE).ifPresent(v -> spec.cpus(limits.cpus(v)));
+        b.integer("memoryMb", 16, Long.MAX_VALUE).ifPresent(v -> spec.memoryMb(limits.memoryMb(v)));
+        b.integer("pids", 8, Long.MAX_VALUE).ifPresent(v -> spec.pids(limits.pids(v)));
+        b.integer("diskMb", 1, Long.MAX_VALUE).ifPresent(v -> spec.diskMb(limits.diskMb(v)));
         SandboxSpec built;
         try {
             built = spec.build();
@@ -125,14 +128,15 @@ public final class SandboxRoutes {
         c.json(201, Views.sandbox(sandboxes.create(c.caller(), ws, built)));
     }
 
-    private static Duration duration(String field, String value, Duration max) {
+    private Duration duration(String field, String value) {
         Duration d;
         try {
             d = Durations.parse(value);
         } catch (IllegalArgumentException e) {
             throw ApiException.invalidField(field, "must be a duration such as 30s, 10m or 2h (got '" + value + "')");
         }
-        if (d.isZero() || d.compareTo(max) > 0) throw ApiException.invalidField(field, "must be between 1ms and " + Durations.format(max));
+        if (d.isZero() || d.isNegative()) throw ApiException.invalidField(field, "must be at least 1ms");
+        sandboxes.limits().checkTimeout(field, d);
         return d;
     }
 
@@ -146,7 +150,7 @@ public final class SandboxRoutes {
         Command.Builder cmd = argv.map(Command::builder).orElseGet(() -> Command.shellBuilder(shell.get()));
         b.string("cwd", 4096).ifPresent(cmd::cwd);
         Map<String, String> env = b.stringMap("env", 100, 100_000).orElse(Map.of());
-        b.string("timeout", 20).ifPresent(t -> cmd.timeout(duration("timeout", t, MAX_LIFETIME)));
+        b.string("timeout", 20).ifPresent(t -> cmd.timeout(duration("timeout", t)));
         b.string("stdin", 10_000_000).ifPresent(cmd::stdin);
         boolean stream = b.bool("stream").orElse(true);
         try {

@@ -45,7 +45,8 @@ public final class ArtifactCapture {
     static final int MAX_ENTRIES = 20_000;
     private static final Logger LOG = LoggerFactory.getLogger(ArtifactCapture.class);
 
-    public record Limits(long maxFileBytes, int maxFiles, long maxRunBytes) {}
+    /** Per file, per run, and what the workspace may store over all its runs ({@code workspace-max-artifact-storage}). */
+    public record Limits(long maxFileBytes, int maxFiles, long maxRunBytes, long maxWorkspaceBytes) {}
 
     /** What {@code /workspace} held at one moment; {@code complete} is false when the walk hit {@link #MAX_ENTRIES}. */
     public record Snapshot(Map<String, Stamp> files, boolean complete) {
@@ -113,6 +114,7 @@ public final class ArtifactCapture {
         List<Artifact> captured = new ArrayList<>();
         List<ArtifactStore.Skipped> skipped = new ArrayList<>();
         long total = 0;
+        long workspaceRoom = Math.max(0, limits.maxWorkspaceBytes() - store.bytesOfWorkspace(workspaceId));
         Instant now = clock.instant();
         for (Map.Entry<String, Stamp> e : changed) {
             String path = e.getKey();
@@ -123,6 +125,9 @@ public final class ArtifactCapture {
                 skipped.add(new ArtifactStore.Skipped(path, size, "over the limit of " + limits.maxFiles() + " files per run"));
             } else if (total + size > limits.maxRunBytes()) {
                 skipped.add(new ArtifactStore.Skipped(path, size, "over the limit of " + limits.maxRunBytes() + " bytes per run"));
+            } else if (total + size > workspaceRoom) {
+                skipped.add(new ArtifactStore.Skipped(path, size, "over the workspace's artifact storage of " + limits.maxWorkspaceBytes()
+                        + " bytes (workspace-max-artifact-storage)"));
             } else {
                 byte[] content;
                 try {
@@ -131,7 +136,7 @@ public final class ArtifactCapture {
                     skipped.add(new ArtifactStore.Skipped(path, size, "unreadable: " + ex.getMessage()));
                     continue;
                 }
-                if (content.length > limits.maxFileBytes() || total + content.length > limits.maxRunBytes()) {
+                if (content.length > limits.maxFileBytes() || total + content.length > Math.min(limits.maxRunBytes(), workspaceRoom)) {
                     skipped.add(new ArtifactStore.Skipped(path, content.length, "grew past the size limits while being read"));
                     continue;
                 }

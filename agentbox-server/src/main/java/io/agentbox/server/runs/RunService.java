@@ -3,6 +3,7 @@ package io.agentbox.server.runs;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.ErrorCategory;
 import io.agentbox.agent.permission.PermissionDecision;
+import io.agentbox.sandbox.Resources;
 import io.agentbox.sandbox.SandboxSpec;
 import io.agentbox.server.ServerConfig;
 import io.agentbox.server.auth.Caller;
@@ -14,6 +15,7 @@ import io.agentbox.server.model.Run;
 import io.agentbox.server.model.RunStatus;
 import io.agentbox.server.model.Session;
 import io.agentbox.server.model.Workspace;
+import io.agentbox.server.sandboxes.SandboxLimits;
 import io.agentbox.server.sandboxes.SandboxService;
 import io.agentbox.server.store.Ids;
 import io.agentbox.server.store.RunQuery;
@@ -30,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 
 /** Accepting, reading, listing, canceling and terminating runs, with the authorization rules for each. */
 public final class RunService {
@@ -54,11 +57,16 @@ public final class RunService {
     private final Permissions permissions;
     private final Optional<String> unavailable;
     private final Clock clock;
+    private final SandboxLimits sandboxLimits;
+    private final ToLongFunction<String> artifactBytesOfWorkspace;
 
     /** @param unavailable why this server cannot carry out runs (e.g. no model API key); requests get 503 */
     public RunService(ServerConfig config, RunStore runs, TenancyStore tenancy, RunStateMachine stateMachine,
                       Scheduler scheduler, Budgets budgets, SandboxService sandboxes, SessionStore sessions,
-                      Permissions permissions, Optional<String> unavailable, Clock clock) {
+                      Permissions permissions, Optional<String> unavailable, Clock clock, SandboxLimits sandboxLimits,
+                      ToLongFunction<String> artifactBytesOfWorkspace) {
+        this.sandboxLimits = sandboxLimits;
+        this.artifactBytesOfWorkspace = artifactBytesOfWorkspace;
         this.config = config;
         this.runs = runs;
         this.tenancy = tenancy;
@@ -107,6 +115,7 @@ public final class RunService {
         });
         ObjectNode options = session.map(s -> (ObjectNode) Json.parse(s.optionsJson())).orElseGet(Json::object);
         options.setAll(req.options());
+        requireRoom(wsId, session, options);
         Run run = Run.queued(Ids.newId("run"), wsId, req.sessionId(), caller.principalId(), req.prompt(),
                 req.model().or(() -> session.flatMap(Session::model)),
                 req.template().or(() -> session.map(Session::template)).orElse(SandboxSpec.DEFAULT_TEMPLATE),
@@ -123,6 +132,19 @@ public final class RunService {
         }
         scheduler.wake();
         return run;
+    }
+
+    /**
+     * 429 when the run would take the workspace over a quota: a run that gets a new sandbox (no session,
+     * or the session's first turn) needs room for one more; one that captures artifacts needs storage left.
+     */
+    private void requireRoom(String workspaceId, Optional<Session> session, ObjectNode options) {
+        if (session.flatMap(Session::sandboxId).isEmpty()) sandboxLimits.checkRoom(workspaceId, Resources.DEFAULT.memoryMb());
+        long maxArtifacts = sandboxLimits.limits().workspaceMaxArtifactBytes();
+        if (options.path("captureArtifacts").asBoolean(true) && artifactBytesOfWorkspace.applyAsLong(workspaceId) >= maxArtifacts) {
+            throw ApiException.quotaExceeded("workspace-max-artifact-storage", "workspace " + workspaceId
+                    + " has used its artifact storage of " + maxArtifacts + " bytes; start the run with options.captureArtifacts false");
+        }
     }
 
     /** A run the caller may see; 404 otherwise (another workspace's run does not exist for it). */

@@ -22,15 +22,23 @@ import java.util.Optional;
 public final class RawSandboxes {
     private final SandboxService sandboxes;
     private final SessionStore sessions;
+    private final SandboxLimits limits;
 
-    public RawSandboxes(SandboxService sandboxes, SessionStore sessions) {
+    public RawSandboxes(SandboxService sandboxes, SessionStore sessions, SandboxLimits limits) {
         this.sandboxes = sandboxes;
         this.sessions = sessions;
+        this.limits = limits;
     }
 
+    public SandboxLimits limits() {
+        return limits;
+    }
+
+    /** 400 when the spec is over a per-sandbox maximum, 429 when the workspace has no room for it. */
     public SandboxRecord create(Caller caller, String workspaceId, SandboxSpec spec) {
         caller.require(workspaceId, Role.MEMBER, "workspace " + workspaceId);
-        Sandbox s = sandboxes.create(spec, workspaceId, caller.principalId(), SandboxRecord.Kind.RAW, Optional.empty());
+        Sandbox s = limits.create(workspaceId, spec,
+                () -> sandboxes.create(spec, workspaceId, caller.principalId(), SandboxRecord.Kind.RAW, Optional.empty()));
         return sandboxes.store().find(s.id()).orElseThrow();
     }
 

@@ -65,7 +65,7 @@ public final class SandboxService {
         }
         try {
             store.insert(new SandboxRecord(sandbox.id(), workspaceId, createdBy, kind, ownerId, spec.template(),
-                    clock.instant(), Optional.empty(), Optional.empty()));
+                    clock.instant(), Optional.empty(), Optional.empty(), spec.resources().memoryMb()));
         } catch (RuntimeException e) {
             sandbox.kill();
             throw e;

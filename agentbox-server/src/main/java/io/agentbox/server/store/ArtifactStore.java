@@ -29,6 +29,9 @@ public interface ArtifactStore {
 
     Optional<Artifact> review(String id, ReviewState state, String reviewer, Instant now);
 
+    /** The bytes of all artifacts stored for the workspace's runs. */
+    long bytesOfWorkspace(String workspaceId);
+
     /** Artifacts of a workspace in a review state, newest first. */
     List<Artifact> inReviewState(String workspaceId, ReviewState state, int limit);
 }

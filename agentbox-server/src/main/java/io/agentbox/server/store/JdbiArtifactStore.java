@@ -85,6 +85,12 @@ public final class JdbiArtifactStore implements ArtifactStore {
     }
 
     @Override
+    public long bytesOfWorkspace(String workspaceId) {
+        return db.read(h -> h.createQuery("SELECT COALESCE(SUM(size), 0) FROM artifacts WHERE workspace_id = :w")
+                .bind("w", workspaceId).mapTo(Long.class).one());
+    }
+
+    @Override
     public List<Artifact> inReviewState(String workspaceId, ReviewState state, int limit) {
         return db.read(h -> h.createQuery("""
                         SELECT * FROM artifacts WHERE workspace_id = :w AND review_state = :s

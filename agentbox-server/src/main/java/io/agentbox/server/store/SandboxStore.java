@@ -15,6 +15,11 @@ public interface SandboxStore {
     /** Live (not ended) sandboxes of a workspace, newest first. */
     List<SandboxRecord> liveOf(String workspaceId);
 
+    /** What a workspace's live sandboxes hold: how many, and their memory limits summed. */
+    record Usage(int sandboxes, long memoryMb) {}
+
+    Usage usageOf(String workspaceId);
+
     /** Every sandbox not marked ended. */
     List<SandboxRecord> live();
 
