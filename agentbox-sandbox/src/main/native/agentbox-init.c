@@ -241,10 +241,14 @@ static const char *field(const fields_t *fs, char tag) {
 #endif
 
 /*
- * A deny list in the spirit of container runtimes' default profiles: no new namespaces (a user
- * namespace would hand the sandbox fresh capabilities over new mounts), no mounts, no kernel
- * keyring, no module loading, no kernel log, no eBPF, no clock or host-name changes. Everything
- * else is allowed, so ordinary programs (compilers, package managers, debuggers) work.
+ * In the spirit of container runtimes' default profiles, narrowed further: no new namespaces (a user
+ * namespace would hand the sandbox fresh capabilities over new mounts), no mounts, no kernel keyring,
+ * no module loading, no kernel log, no eBPF, no perf events, no io_uring (its own syscall surface,
+ * invisible to this filter), no userfaultfd (stretches kernel race windows), no kexec, no LDT, no clock
+ * or host-name changes, no NUMA page moves. Sockets are allowed by family, not denied by a few: only
+ * AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK for route and socket-diagnostic queries (AF_VSOCK, for one,
+ * reaches a hypervisor's services even with no network). Everything else is allowed, so ordinary
+ * programs (compilers, package managers, debuggers, language runtimes) work.
  */
 static int install_seccomp(void) {
 #ifdef AB_AUDIT_ARCH
@@ -254,17 +258,29 @@ static int install_seccomp(void) {
         SYS_swapon, SYS_swapoff, SYS_reboot, SYS_sethostname, SYS_setdomainname, SYS_kexec_load,
         SYS_kexec_file_load, SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_settimeofday,
         SYS_clock_settime, SYS_clock_adjtime, SYS_adjtimex, SYS_open_by_handle_at, SYS_name_to_handle_at,
-        SYS_quotactl, SYS_vhangup, SYS_fsopen, SYS_fsmount, SYS_fsconfig, SYS_move_mount, SYS_open_tree,
+        SYS_quotactl, SYS_vhangup, SYS_fsopen, SYS_fsmount, SYS_fsconfig, SYS_fspick, SYS_move_mount,
+        SYS_open_tree, SYS_lookup_dcookie, SYS_move_pages, SYS_mbind, SYS_migrate_pages,
 #ifdef SYS_mount_setattr
         SYS_mount_setattr,
 #endif
+#ifdef SYS_quotactl_fd
+        SYS_quotactl_fd,
+#endif
 #ifdef __x86_64__
-        SYS_iopl, SYS_ioperm,
+        SYS_iopl, SYS_ioperm, SYS_modify_ldt, SYS_uselib, SYS_ustat, SYS_sysfs,
+#endif
+#ifdef SYS__sysctl
+        SYS__sysctl,
+#endif
+#ifdef SYS_nfsservctl
+        SYS_nfsservctl,
 #endif
     };
+    /* answered as if the kernel had no such call, so runtimes that probe for them (libuv) fall back quietly */
+    static const int absent[] = {425 /* io_uring_setup */, 426 /* io_uring_enter */, 427 /* io_uring_register */};
     const uint32_t ns_flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS |
                               CLONE_NEWIPC | CLONE_NEWCGROUP;
-    struct sock_filter prog[128];
+    struct sock_filter prog[256];
     unsigned n = 0;
 #define EMIT(code, jt, jf, k) prog[n++] = (struct sock_filter)BPF_JUMP(code, k, jt, jf)
     EMIT(BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, arch));
@@ -278,6 +294,26 @@ static int install_seccomp(void) {
     for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++) {
         EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)denied[i]);
         EMIT(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | EPERM);
+    }
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)absent[i]);
+        EMIT(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | ENOSYS);
+    }
+    /* socket and socketpair: the family (args[0]) from the list; netlink only for route and diag (args[2]) */
+    static const int socket_calls[] = {SYS_socket, SYS_socketpair};
+    for (size_t i = 0; i < 2; i++) {
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 11, (uint32_t)socket_calls[i]);
+        EMIT(BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, args[0]));
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 8, 0, AF_UNIX); /* to the allow at the block's end */
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 7, 0, AF_INET);
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, AF_INET6);
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AF_NETLINK);
+        EMIT(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | EAFNOSUPPORT);
+        EMIT(BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, args[2]));
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 0 /* NETLINK_ROUTE */);
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 4 /* NETLINK_SOCK_DIAG */);
+        EMIT(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | EPROTONOSUPPORT);
+        EMIT(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
     }
     /* clone3 hides its flags in memory: answer ENOSYS so libc falls back to clone, which we can inspect */
     EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, SYS_clone3);

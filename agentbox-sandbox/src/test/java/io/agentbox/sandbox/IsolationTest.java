@@ -257,6 +257,67 @@ class IsolationTest {
         assertThatThrownBy(() -> s.files().read("/tmp/rootonly/f")).isInstanceOf(SandboxFileException.class);
     }
 
+    /** Tries each kernel interface from inside; prints one "name=result" line per attempt. */
+    static final String SYSCALL_PROBE = """
+            import ctypes, errno, platform, socket
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.syscall.restype = ctypes.c_long
+            nr = {"x86_64": {"io_uring_setup": 425, "userfaultfd": 323, "perf_event_open": 298, "modify_ldt": 154,
+                             "kexec_load": 246, "bpf": 321, "lookup_dcookie": 212},
+                  "aarch64": {"io_uring_setup": 425, "userfaultfd": 282, "perf_event_open": 241, "kexec_load": 104,
+                              "bpf": 280, "lookup_dcookie": 18}}[platform.machine()]
+            params = ctypes.create_string_buffer(256)
+            attr = ctypes.create_string_buffer(256)
+            calls = {"io_uring_setup": (1, params), "userfaultfd": (0,), "perf_event_open": (attr, 0, -1, -1, 0),
+                     "modify_ldt": (0, params, 16), "kexec_load": (0, 0, 0, 0), "bpf": (0, attr, 64), "lookup_dcookie": (0, params, 16)}
+            for name, args in calls.items():
+                if name not in nr: continue
+                r = libc.syscall(ctypes.c_long(nr[name]), *args)
+                print(f"{name}={'ok' if r >= 0 else errno.errorcode[ctypes.get_errno()]}")
+            def sock(family, type_=socket.SOCK_STREAM, proto=0):
+                try:
+                    socket.socket(family, type_, proto).close(); return "ok"
+                except OSError as e:
+                    return errno.errorcode[e.errno]
+            for name, fam in [("vsock", 40), ("alg", 38), ("packet", 17), ("key", 15), ("bluetooth", 31), ("tipc", 30),
+                              ("rds", 21), ("xdp", 44), ("can", 29), ("x25", 9), ("appletalk", 5), ("ax25", 3)]:
+                print(f"af_{name}={sock(fam, socket.SOCK_DGRAM if name not in ('vsock',) else socket.SOCK_STREAM)}")
+            print("af_unix=" + sock(socket.AF_UNIX))
+            print("af_inet=" + sock(socket.AF_INET))
+            print("af_inet6=" + sock(socket.AF_INET6))
+            print("netlink_route=" + sock(socket.AF_NETLINK, socket.SOCK_RAW, 0))
+            print("netlink_audit=" + sock(socket.AF_NETLINK, socket.SOCK_RAW, 9))
+            print("netlink_uevent=" + sock(socket.AF_NETLINK, socket.SOCK_RAW, 15))
+            try:
+                socket.socketpair(socket.AF_UNIX); print("socketpair_unix=ok")
+            except OSError as e:
+                print("socketpair_unix=" + errno.errorcode[e.errno])
+            """;
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void seccompAllowsSocketFamiliesByListAndBlocksRiskyKernelInterfaces(boolean root) {
+        Sandbox s = sandboxes.create();
+        CommandResult r = s.commands().run(Command.builder("python3", "-c", SYSCALL_PROBE).user(root ? Command.ROOT : "user").build());
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        java.util.Map<String, String> got = new java.util.TreeMap<>();
+        r.stdout().lines().map(l -> l.split("=", 2)).forEach(kv -> got.put(kv[0], kv[1]));
+        for (String call : new String[] {"io_uring_setup", "userfaultfd", "perf_event_open", "modify_ldt", "kexec_load", "bpf", "lookup_dcookie"}) {
+            if (call.equals("modify_ldt") && !got.containsKey(call)) continue; // x86 only
+            assertThat(got.get(call)).as(call).isIn("EPERM", "ENOSYS");
+        }
+        got.forEach((k, v) -> {
+            if (k.startsWith("af_") && !k.equals("af_unix") && !k.startsWith("af_inet")) assertThat(v).as(k).isEqualTo("EAFNOSUPPORT");
+        });
+        assertThat(got).containsEntry("af_unix", "ok").containsEntry("af_inet", "ok").containsEntry("af_inet6", "ok")
+                .containsEntry("netlink_route", "ok").containsEntry("socketpair_unix", "ok")
+                .containsEntry("netlink_audit", "EPROTONOSUPPORT").containsEntry("netlink_uevent", "EPROTONOSUPPORT");
+        // ordinary programs are unaffected: a TCP server and client over loopback, route queries
+        assertThat(sh(s, "python3 -c \"import socket;a=socket.create_server(('127.0.0.1',0));b=socket.create_connection(a.getsockname());"
+                + "c,_=a.accept();b.sendall(b'hi');print(c.recv(2).decode())\" && ip -o addr show lo | grep -c 127.0.0.1", root).stdout())
+                .isEqualTo("hi\n1\n");
+    }
+
     @Test
     void noHostDevicesSocketsOrRun() {
         Sandbox s = sandboxes.create();
