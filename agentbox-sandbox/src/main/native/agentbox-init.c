@@ -1420,19 +1420,53 @@ static const char *state_path(const launch_t *l, int slot, const char *name) {
     return path_buf[slot];
 }
 
+static bool cgroup_empty(const char *procs_file) {
+    FILE *f = fopen(procs_file, "re");
+    if (!f) return true;
+    int pid;
+    bool empty = fscanf(f, "%d", &pid) != 1;
+    fclose(f);
+    return empty;
+}
+
+/*
+ * Kills every process of a cgroup without ever signalling a stranger. cgroup v2 has cgroup.kill,
+ * which the kernel applies to the members themselves. Elsewhere (v1) a PID read from cgroup.procs
+ * may belong to a new host process by the time it is signalled, so each one is pinned with a pidfd
+ * first and signalled only if, once pinned, it is still in this cgroup.
+ */
 static void kill_cgroup_procs(const char *dir) {
-    char path[PATH_MAX];
+    char path[PATH_MAX], kill_file[PATH_MAX];
     snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    for (int round = 0; round < 200; round++) {
-        FILE *f = fopen(path, "re");
-        if (!f) return;
-        int pid, any = 0;
-        while (fscanf(f, "%d", &pid) == 1) {
-            kill(pid, SIGKILL);
-            any = 1;
+    snprintf(kill_file, sizeof kill_file, "%s/cgroup.kill", dir);
+    bool v2_kill = access(kill_file, W_OK) == 0 && write_file(kill_file, "1") == 0;
+    /* the v1 controller directory is ".../<controller>/agentbox/<id>": the path /proc/PID/cgroup shows ends in "/agentbox/<id>" */
+    const char *tail = strstr(dir, "/agentbox/");
+    for (int round = 0; round < 400; round++) {
+        if (cgroup_empty(path)) return;
+        if (!v2_kill) {
+            FILE *f = fopen(path, "re");
+            if (!f) return;
+            int pid;
+            while (fscanf(f, "%d", &pid) == 1) {
+                int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+                if (pfd < 0) continue; /* gone already */
+                char cg[PATH_MAX], line[PATH_MAX];
+                snprintf(cg, sizeof cg, "/proc/%d/cgroup", pid);
+                FILE *c = fopen(cg, "re");
+                bool ours = false;
+                while (c && tail && fgets(line, sizeof line, c)) {
+                    size_t n = strcspn(line, "\n");
+                    line[n] = '\0';
+                    size_t t = strlen(tail);
+                    if (n >= t && strcmp(line + n - t, tail) == 0) ours = true;
+                }
+                if (c) fclose(c);
+                if (ours) syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+                close(pfd);
+            }
+            fclose(f);
         }
-        fclose(f);
-        if (!any) return;
         usleep(5000);
     }
 }
@@ -1483,7 +1517,8 @@ static int setup_rw(const launch_t *l) {
         const char *name;
         mode_t mode;
         bool user;
-    } dirs[] = {{"workspace", 0755, true}, {"home", 0755, true}, {"tmp", 01777, false}, {"root", 0700, false}};
+    } dirs[] = {{"workspace", 0755, true}, {"home", 0755, true}, {"tmp", 01777, false}, {"root", 0700, false},
+                {"shm", 01777, false}, {"run", 0755, false}};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
         char p[PATH_MAX];
         snprintf(p, sizeof p, "%s/%s", rw, dirs[i].name);
@@ -1694,6 +1729,11 @@ static int launch_main(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "init") == 0) return init_main(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "killcg") == 0) {
+        /* agentbox-init killcg DIR...: what a provider uses to clear the cgroups of a dead supervisor */
+        for (int i = 2; i < argc; i++) kill_cgroup_procs(argv[i]);
+        return 0;
+    }
     if (argc >= 2 && strcmp(argv[1], "launch") == 0) return launch_main(argc, argv);
     fprintf(stderr, "usage: agentbox-init launch|init ...\n");
     return 2;

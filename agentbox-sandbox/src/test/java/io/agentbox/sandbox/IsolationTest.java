@@ -318,6 +318,19 @@ class IsolationTest {
                 .isEqualTo("hi\n1\n");
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void kernelSymbolsKeysAndMachineWideTimersAreMasked(boolean root) {
+        Sandbox s = sandboxes.create();
+        for (String f : new String[] {"/proc/keys", "/proc/kallsyms", "/proc/sched_debug", "/proc/timer_list", "/proc/key-users"}) {
+            if (!Files.exists(Path.of(f))) continue;
+            CommandResult r = sh(s, "wc -c < " + f + " 2>/dev/null || echo 0", root);
+            assertThat(r.stdout().trim()).as(f).isEqualTo("0");
+        }
+        // and the masks cannot be written through or removed
+        assertThat(sh(s, "echo x > /proc/kallsyms 2>/dev/null && echo WROTE; umount /proc/kallsyms 2>/dev/null && echo UNMOUNTED", root).stdout()).isEmpty();
+    }
+
     @Test
     void noHostDevicesSocketsOrRun() {
         Sandbox s = sandboxes.create();

@@ -97,13 +97,18 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         a.addAll(PROC_HARDENING);
         // A minimal /dev (null, zero, full, random, urandom, tty, pts): no host devices.
         a.addAll(List.of("--dev", "/dev"));
-        // The writable part: one size-capped tmpfs per sandbox (the disk quota), bound at four places.
+        // The writable part: one size-capped tmpfs per sandbox (the disk quota), bound wherever the
+        // sandbox may write, so no writable place escapes the quota: workspace, home, /tmp, /root,
+        // /dev/shm (POSIX shared memory) and /run (bwrap's own tmpfs for /dev or /run has no cap).
         a.addAll(List.of("--bind", rw.resolve("workspace").toString(), "/workspace"));
         a.addAll(List.of("--bind", rw.resolve("home").toString(), "/home/user"));
         a.addAll(List.of("--bind", rw.resolve("tmp").toString(), "/tmp"));
         a.addAll(List.of("--bind", rw.resolve("root").toString(), "/root"));
-        // An empty private /run: no host sockets (docker, dbus, systemd) can be reached.
-        a.addAll(List.of("--tmpfs", "/run"));
+        a.addAll(List.of("--bind", rw.resolve("shm").toString(), "/dev/shm"));
+        // /dev itself is bwrap's uncapped tmpfs: read-only once its nodes and /dev/shm are in place
+        a.addAll(List.of("--remount-ro", "/dev"));
+        // A private /run, empty but for init: no host sockets (docker, dbus, systemd) can be reached.
+        a.addAll(List.of("--bind", rw.resolve("run").toString(), "/run"));
         a.addAll(List.of("--ro-bind", init.toString(), INIT_IN_SANDBOX));
         // The root itself read-only: nothing outside the writable part can be created or changed.
         a.addAll(List.of("--remount-ro", "/"));
@@ -121,7 +126,10 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         for (String ro : List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/fs")) {
             if (Files.exists(Path.of(ro))) a.addAll(List.of("--ro-bind", ro, ro));
         }
-        for (String masked : List.of("/proc/timer_list", "/proc/sched_debug", "/proc/key-users")) {
+        // masked as container runtimes do: kernel addresses and symbols, every key's description,
+        // timers and scheduler state of the whole machine (which leak other tenants' activity)
+        for (String masked : List.of("/proc/keys", "/proc/key-users", "/proc/kallsyms", "/proc/kcore", "/proc/timer_list",
+                "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_stats")) {
             if (Files.exists(Path.of(masked))) a.addAll(List.of("--ro-bind", "/dev/null", masked));
         }
         if (Files.isDirectory(Path.of("/proc/acpi"))) a.addAll(List.of("--tmpfs", "/proc/acpi", "--remount-ro", "/proc/acpi"));

@@ -306,10 +306,11 @@ public final class LocalSandboxProvider implements SandboxProvider {
     /** Removes what a dead sandbox left: its processes and cgroups, its directory. */
     private void reap(Path dir) {
         String id = dir.getFileName().toString();
-        Cgroups cg = runtime == null ? null : runtime.cgroups();
-        if (cg != null) {
-            for (Path d : cg.dirs(id).reversed()) {
-                killAll(d.resolve("cgroup.procs"));
+        Runtime rt = runtime;
+        if (rt != null) {
+            List<Path> dirs = rt.cgroups().dirs(id).reversed();
+            killCgroups(rt.init(), dirs);
+            for (Path d : dirs) {
                 try {
                     Files.deleteIfExists(d);
                 } catch (IOException e) {
@@ -324,13 +325,23 @@ public final class LocalSandboxProvider implements SandboxProvider {
         }
     }
 
-    private static void killAll(Path procs) {
+    /**
+     * Kills what is left in a dead sandbox's cgroups through the native helper: cgroup.kill on v2,
+     * pidfd-pinned signals on v1, never a bare PID that a host process may have taken over.
+     */
+    private static void killCgroups(Path init, List<Path> dirs) {
+        List<String> cmd = new ArrayList<>(List.of(init.toString(), "killcg"));
+        for (Path d : dirs) {
+            if (Files.isDirectory(d)) cmd.add(d.toString());
+        }
+        if (cmd.size() == 2) return;
         try {
-            for (String line : Files.readAllLines(procs)) {
-                if (!line.isBlank()) ProcessHandle.of(Long.parseLong(line.trim())).ifPresent(ProcessHandle::destroyForcibly);
-            }
-        } catch (IOException | NumberFormatException e) {
-            // the cgroup is gone or empty
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+        } catch (IOException e) {
+            // the next sweep retries
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
