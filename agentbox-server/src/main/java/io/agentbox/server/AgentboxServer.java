@@ -188,7 +188,7 @@ public final class AgentboxServer implements AutoCloseable {
         routes.addAll(new WebSocketRoutes(runService, sessionService, sessionRoutes, stream, closing::get).routes());
         routes.addAll(new SandboxRoutes(new RawSandboxes(sandboxes), runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
-        routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(ModelConfig.DEFAULT_MODEL), clock)).routes());
+        routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(AnthropicModelClient.DEFAULT_MODEL), clock)).routes());
         List<ApiRoute> documented = new ArrayList<>(routes);
         byte[][] openApi = new byte[1][];
         OpsRoutes ops = new OpsRoutes(() -> !closing.get() && db.ping(), metrics, () -> openApi[0]);

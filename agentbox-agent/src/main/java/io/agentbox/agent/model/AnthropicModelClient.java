@@ -39,6 +39,9 @@ import java.util.concurrent.TimeUnit;
 public final class AnthropicModelClient implements ModelClient {
     private static final String THINKING_BETA = "interleaved-thinking-2025-05-14";
 
+    /** The model used when neither the builder nor {@code ANTHROPIC_MODEL} names one. */
+    public static final String DEFAULT_MODEL = ModelConfig.DEFAULT_MODEL;
+
     private final AnthropicClient client;
     private final String defaultModel;
     private final int maxRetries;
