@@ -1,6 +1,8 @@
 package io.agentbox.sandbox;
 
 import io.agentbox.sandbox.SandboxFileException.Reason;
+import io.agentbox.sandbox.local.LocalSandboxProvider;
+import io.agentbox.sandbox.local.UidRanges;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,7 +15,16 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,7 +95,7 @@ class IsolationTest {
         assertThat(env.stdout()).contains("GIVEN=yes");
         for (var e : System.getenv().entrySet()) {
             boolean ours = env.stdout().lines().anyMatch(l -> l.equals(e.getKey() + "=" + e.getValue()))
-                    && java.util.Set.of("SHELL", "HOME", "LANG", "USER", "LOGNAME", "TMPDIR", "PWD", "SHLVL", "_").contains(e.getKey());
+                    && Set.of("SHELL", "HOME", "LANG", "USER", "LOGNAME", "TMPDIR", "PWD", "SHLVL", "_").contains(e.getKey());
             if (!ours && e.getValue().length() >= 3) {
                 assertThat(env.stdout()).as("host variable %s", e.getKey()).doesNotContain(e.getKey() + "=" + e.getValue());
             }
@@ -210,13 +221,13 @@ class IsolationTest {
     }
 
     /** Capabilities that would let a sandbox process reach past the sandbox (capability(7) numbers). */
-    static final java.util.Map<String, Integer> DANGEROUS_CAPS = java.util.Map.ofEntries(
-            java.util.Map.entry("CAP_DAC_READ_SEARCH", 2), java.util.Map.entry("CAP_NET_ADMIN", 12),
-            java.util.Map.entry("CAP_SYS_MODULE", 16), java.util.Map.entry("CAP_SYS_RAWIO", 17),
-            java.util.Map.entry("CAP_SYS_PTRACE", 19), java.util.Map.entry("CAP_SYS_ADMIN", 21),
-            java.util.Map.entry("CAP_SYS_BOOT", 22), java.util.Map.entry("CAP_MKNOD", 27),
-            java.util.Map.entry("CAP_SYSLOG", 34), java.util.Map.entry("CAP_PERFMON", 38),
-            java.util.Map.entry("CAP_BPF", 39));
+    static final Map<String, Integer> DANGEROUS_CAPS = Map.ofEntries(
+            Map.entry("CAP_DAC_READ_SEARCH", 2), Map.entry("CAP_NET_ADMIN", 12),
+            Map.entry("CAP_SYS_MODULE", 16), Map.entry("CAP_SYS_RAWIO", 17),
+            Map.entry("CAP_SYS_PTRACE", 19), Map.entry("CAP_SYS_ADMIN", 21),
+            Map.entry("CAP_SYS_BOOT", 22), Map.entry("CAP_MKNOD", 27),
+            Map.entry("CAP_SYSLOG", 34), Map.entry("CAP_PERFMON", 38),
+            Map.entry("CAP_BPF", 39));
 
     @Test
     void noSandboxProcessInitIncludedHoldsDangerousCapabilities() {
@@ -300,7 +311,7 @@ class IsolationTest {
         Sandbox s = sandboxes.create();
         CommandResult r = s.commands().run(Command.builder("python3", "-c", SYSCALL_PROBE).user(root ? Command.ROOT : "user").build());
         assertThat(r.exitCode()).as(r.stderr()).isZero();
-        java.util.Map<String, String> got = new java.util.TreeMap<>();
+        Map<String, String> got = new TreeMap<>();
         r.stdout().lines().map(l -> l.split("=", 2)).forEach(kv -> got.put(kv[0], kv[1]));
         for (String call : new String[] {"io_uring_setup", "userfaultfd", "perf_event_open", "modify_ldt", "kexec_load", "bpf", "lookup_dcookie"}) {
             if (call.equals("modify_ldt") && !got.containsKey(call)) continue; // x86 only
@@ -329,6 +340,96 @@ class IsolationTest {
         }
         // and the masks cannot be written through or removed
         assertThat(sh(s, "echo x > /proc/kallsyms 2>/dev/null && echo WROTE; umount /proc/kallsyms 2>/dev/null && echo UNMOUNTED", root).stdout()).isEmpty();
+    }
+
+    /** Every uid (real, effective, saved, fs) of every process in the sandbox's cgroup, as the host sees them. */
+    static Set<Long> hostUids(Sandbox s) throws IOException {
+        Set<Long> uids = new TreeSet<>();
+        for (String pid : Files.readAllLines(LimitsTest.cgroupFile(s, "memory", "cgroup.procs"))) {
+            if (pid.isBlank()) continue;
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", pid.trim(), "status"))) {
+                    if (line.startsWith("Uid:") || line.startsWith("Gid:")) {
+                        for (String id : line.substring(4).trim().split("\\s+")) uids.add(Long.parseLong(id));
+                    }
+                }
+            } catch (NoSuchFileException gone) {
+                // ended meanwhile
+            }
+        }
+        return uids;
+    }
+
+    @Test
+    void eachSandboxRunsAsItsOwnRangeOfHostUids() throws IOException {
+        Sandbox a = sandboxes.create();
+        Sandbox b = sandboxes.create();
+        for (Sandbox s : new Sandbox[] {a, b}) {
+            s.commands().start(Command.of("sleep", "600"));
+            s.commands().start(Command.builder("sleep", "601").asRoot().build());
+            // inside, the ids are the usual ones
+            assertThat(sh(s, "id", false).stdout()).isEqualTo("uid=1000(user) gid=1000(user) groups=1000(user)\n");
+            assertThat(sh(s, "id -u; id -g", true).stdout()).isEqualTo("0\n0\n");
+            // the template's files are the sandbox root's, the workspace is the user's
+            assertThat(sh(s, "stat -c '%U:%G' /usr/bin/env /etc/passwd /workspace /tmp", false).stdout())
+                    .isEqualTo("root:root\nroot:root\nuser:user\nroot:root\n");
+            String map = sh(s, "cat /proc/self/uid_map", false).stdout().trim();
+            assertThat(map).matches("0\\s+\\d+\\s+65536");
+        }
+        TestSandboxes.await("both sandboxes' sleepers to run", Duration.ofSeconds(10), () -> {
+            try {
+                return hostUids(a).size() >= 2 && hostUids(b).size() >= 2; // root and user of each
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        Set<Long> ua = hostUids(a);
+        Set<Long> ub = hostUids(b);
+        for (Set<Long> u : List.of(ua, ub)) {
+            assertThat(u).doesNotContain(0L, 1000L).allSatisfy(id -> assertThat(id)
+                    .isBetween(UidRanges.DEFAULT.first(), UidRanges.DEFAULT.end() - 1));
+        }
+        assertThat(ua).doesNotContainAnyElementsOf(ub);
+        // root inside is not host root: host root's files stay closed to it
+        assertThat(sh(a, "cat /proc/1/root/etc/shadow 2>&1; ls /proc/1/root/root 2>&1 | head -1", true).stdout()).doesNotContain("root:");
+    }
+
+    @Test
+    void uidRangesRunOutWithATypedErrorAndComeBackWhenASandboxEnds() throws Exception {
+        // a private pair of ranges above the default ones, chosen at random so parallel runs do not meet
+        long first = UidRanges.DEFAULT.end() + (long) new Random().nextInt(30) * 3 * 65536;
+        Path home = Files.createTempDirectory(Path.of("/tmp"), "abx-");
+        SandboxProvider two = new LocalSandboxProvider(home, new UidRanges(first, 2));
+        try {
+            SandboxSpec spec = SandboxSpec.builder().timeout(Duration.ofMinutes(2)).build();
+            Sandbox s1 = two.create(spec);
+            Sandbox s2 = two.create(spec);
+            assertThatThrownBy(() -> two.create(spec)).isInstanceOf(SandboxCapacityException.class)
+                    .hasMessageContaining("uid range");
+            assertThat(two.list(SandboxQuery.ALL)).hasSize(2);
+            // a sandbox that ends gives its range back
+            s1.kill();
+            Sandbox s3 = two.create(spec);
+            assertThat(sh(s3, "id -u", false).stdout()).isEqualTo("1000\n");
+            // so does one whose supervisor dies without cleaning up
+            long supervisor = Long.parseLong(Files.readString(home.resolve("sandboxes").resolve(s2.id()).resolve("pid")).trim());
+            ProcessHandle.of(supervisor).orElseThrow().destroyForcibly();
+            Sandbox[] s4 = new Sandbox[1];
+            TestSandboxes.await("the dead sandbox's range to be free again", Duration.ofSeconds(20), () -> {
+                try {
+                    s4[0] = two.create(spec);
+                    return true;
+                } catch (SandboxCapacityException busy) {
+                    return false;
+                }
+            });
+            assertThat(sh(s4[0], "echo alive", false).stdout()).isEqualTo("alive\n");
+        } finally {
+            for (SandboxInfo info : two.list(SandboxQuery.ALL)) two.kill(info.id());
+            try (var files = Files.walk(home)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     @Test

@@ -15,12 +15,15 @@ import java.util.Optional;
  * @param bwrap     the bwrap executable
  * @param rootfs    the template's root filesystem, or empty for the {@code host} template
  * @param hostEtc   the generated {@code /etc} of the host template
- * @param rw        the sandbox's writable tmpfs (workspace, home, tmp, root subdirectories)
+ * @param stage     where the launcher stages, in the sandbox's mount namespace, what bwrap binds: the
+ *                  writable tmpfs under {@code rw} and the template's trees under the names of
+ *                  {@link #stagedMounts()} (bwrap runs as the sandbox's root in its user namespace and
+ *                  could not reach them where they are on the host)
  * @param init      the init binary on the host
  * @param network   the network policy
  * @param timeout   the sandbox's lifetime, enforced by init
  */
-record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw, Path init,
+record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path stage, Path init,
                         NetworkPolicy network, Duration timeout) {
 
     static final int SANDBOX_UID = 1000;
@@ -49,9 +52,9 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         // net: with network "none" a private namespace holding only loopback, so the host's ports
         // (127.0.0.1 included) are unreachable; commands of one sandbox still share that loopback.
         if (!(network instanceof NetworkPolicy.Open)) a.add("--unshare-net");
-        // No user namespace: bubblewrap maps exactly one uid, so as root it would map the sandbox
-        // user to host root. Instead init runs commands as the unprivileged uid 1000 with every
-        // capability dropped, no_new_privs and a seccomp filter (see agentbox-init.c).
+        // user: bwrap is started inside the sandbox's own user namespace (made by the launcher, ids
+        // 0..65535 mapped to a host range no other sandbox holds), so root inside is not host root
+        // and no two sandboxes share a uid or its per-user kernel limits. bwrap itself sees uid 0.
 
         // The supervisor is bwrap's parent: if it dies, the sandbox dies with it (no orphans).
         a.add("--die-with-parent");
@@ -73,14 +76,14 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         // Filesystem: the template read-only; nothing else of the host.
         if (rootfs.isPresent()) {
             a.add("--ro-bind");
-            a.add(rootfs.get().toString());
+            a.add(stage.resolve("root").toString());
             a.add("/");
         } else {
             // host template: the host's /usr only, with the usual merged-/usr links
-            a.addAll(List.of("--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+            a.addAll(List.of("--ro-bind", stage.resolve("usr").toString(), "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                     "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"));
             // a generated /etc: our passwd/group/hosts plus an allowlist of public host files
-            a.addAll(List.of("--ro-bind", hostEtc.toString(), "/etc"));
+            a.addAll(List.of("--ro-bind", stage.resolve("etc").toString(), "/etc"));
             // bwrap would create /home with mode 0700 as the parent of a bind; the user must traverse it
             a.addAll(List.of("--dir", "/home"));
         }
@@ -100,16 +103,16 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         // The writable part: one size-capped tmpfs per sandbox (the disk quota), bound wherever the
         // sandbox may write, so no writable place escapes the quota: workspace, home, /tmp, /root,
         // /dev/shm (POSIX shared memory) and /run (bwrap's own tmpfs for /dev or /run has no cap).
-        a.addAll(List.of("--bind", rw.resolve("workspace").toString(), "/workspace"));
-        a.addAll(List.of("--bind", rw.resolve("home").toString(), "/home/user"));
-        a.addAll(List.of("--bind", rw.resolve("tmp").toString(), "/tmp"));
-        a.addAll(List.of("--bind", rw.resolve("root").toString(), "/root"));
-        a.addAll(List.of("--bind", rw.resolve("shm").toString(), "/dev/shm"));
+        a.addAll(List.of("--bind", stage.resolve("rw").resolve("workspace").toString(), "/workspace"));
+        a.addAll(List.of("--bind", stage.resolve("rw").resolve("home").toString(), "/home/user"));
+        a.addAll(List.of("--bind", stage.resolve("rw").resolve("tmp").toString(), "/tmp"));
+        a.addAll(List.of("--bind", stage.resolve("rw").resolve("root").toString(), "/root"));
+        a.addAll(List.of("--bind", stage.resolve("rw").resolve("shm").toString(), "/dev/shm"));
         // /dev itself is bwrap's uncapped tmpfs: read-only once its nodes and /dev/shm are in place
         a.addAll(List.of("--remount-ro", "/dev"));
         // A private /run, empty but for init: no host sockets (docker, dbus, systemd) can be reached.
-        a.addAll(List.of("--bind", rw.resolve("run").toString(), "/run"));
-        a.addAll(List.of("--ro-bind", init.toString(), INIT_IN_SANDBOX));
+        a.addAll(List.of("--bind", stage.resolve("rw").resolve("run").toString(), "/run"));
+        a.addAll(List.of("--ro-bind", stage.resolve("init").toString(), INIT_IN_SANDBOX));
         // The root itself read-only: nothing outside the writable part can be created or changed.
         a.addAll(List.of("--remount-ro", "/"));
         a.addAll(List.of("--chdir", "/"));
@@ -119,6 +122,23 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         a.addAll(List.of("--timeout-ms", String.valueOf(Math.max(1, timeout.toMillis()))));
         a.addAll(List.of("--uid", String.valueOf(SANDBOX_UID), "--gid", String.valueOf(SANDBOX_GID)));
         return a;
+    }
+
+    /**
+     * What the launcher stages under {@link #stage()} before bwrap starts, as {@code SRC=NAME}: each
+     * tree idmapped into the sandbox's user namespace, so the template's root-owned files are owned by
+     * the sandbox's root inside (and its uid 1000 files by the sandbox user).
+     */
+    List<String> stagedMounts() {
+        List<String> m = new ArrayList<>();
+        if (rootfs.isPresent()) {
+            m.add(rootfs.get() + "=root");
+        } else {
+            m.add("/usr=usr");
+            m.add(hostEtc + "=etc");
+        }
+        m.add(init + "=init");
+        return m;
     }
 
     private static List<String> procHardening() {
