@@ -7,6 +7,7 @@ import io.agentbox.agent.event.EventData;
 import io.agentbox.agent.hook.HookDecision;
 import io.agentbox.agent.hook.PostToolUseHook;
 import io.agentbox.agent.hook.PreToolUseHook;
+import io.agentbox.agent.permission.BashCommand;
 import io.agentbox.agent.permission.PermissionDecision;
 import io.agentbox.agent.permission.PermissionMode;
 import io.agentbox.agent.permission.ToolRule;
@@ -173,7 +174,7 @@ final class ToolRunner {
         if (approved || mode == PermissionMode.BYPASS_PERMISSIONS || mode == PermissionMode.PLAN
                 || tool.access() == ToolAccess.READ
                 || mode == PermissionMode.ACCEPT_EDITS && tool.access() == ToolAccess.EDIT
-                || matchesAny(options.allowedTools(), tool, subject, true)) {
+                || ToolRule.allowAll(options.allowedTools(), tool.name(), subject, workdir)) {
             return new Verdict(call, tool, Optional.empty());
         }
         return ask(call, tool);
@@ -207,12 +208,15 @@ final class ToolRunner {
     private Optional<String> deniedByRule(Tool tool, JsonNode input) {
         Optional<String> subject = tool.ruleSubject(input);
         return options.disallowedTools().stream().filter(r -> r.matches(tool.name(), subject, workdir, false)).findFirst()
-                .map(r -> "Permission denied: " + tool.name() + subject.map(s -> " (" + s + ")").orElse("")
-                        + " is refused by the rule " + r + ".");
-    }
-
-    private boolean matchesAny(List<ToolRule> rules, Tool tool, Optional<String> subject, boolean all) {
-        return rules.stream().anyMatch(r -> r.matches(tool.name(), subject, workdir, all));
+                .map(r -> {
+                    String what = "Permission denied: " + tool.name() + subject.map(s -> " (" + s + ")").orElse("");
+                    Optional<String> opaque = r.toolName().equals("Bash") && r.specifier().isPresent()
+                            ? subject.flatMap(c -> BashCommand.analyse(c).unanalysable()) : Optional.empty();
+                    // a command the rules cannot see into could run what they forbid
+                    return opaque.map(why -> what + " is refused: the command " + why + ", and while a Bash deny rule ("
+                            + r + ") exists, commands that cannot be analysed do not run.")
+                            .orElse(what + " is refused by the rule " + r + ".");
+                });
     }
 
     private static Verdict refuse(ToolUse call, Tool tool, String why) {

@@ -186,7 +186,7 @@ public final class AgentboxServer implements AutoCloseable {
         SessionRoutes sessionRoutes = new SessionRoutes(sessionService, runService);
         routes.addAll(sessionRoutes.routes());
         routes.addAll(new WebSocketRoutes(runService, sessionService, sessionRoutes, stream, closing::get).routes());
-        routes.addAll(new SandboxRoutes(new RawSandboxes(sandboxes), runService, config.maxUploadBytes()).routes());
+        routes.addAll(new SandboxRoutes(new RawSandboxes(sandboxes, sessionStore), runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
         routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(AnthropicModelClient.DEFAULT_MODEL), clock)).routes());
         List<ApiRoute> documented = new ArrayList<>(routes);
