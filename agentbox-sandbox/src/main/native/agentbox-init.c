@@ -1598,7 +1598,7 @@ static int make_userns(const launch_t *l) {
  */
 static int stage_idmapped(const char *src, const char *dst, int userns) {
     struct stat st;
-    if (stat(src, &st) < 0) return -1;
+    if (stat(src, &st) < 0) return errno == ENOENT ? 0 : -1; /* optional files: bwrap's --ro-bind-try skips them */
     if (S_ISDIR(st.st_mode) ? mkdir(dst, 0755) < 0 : mknod(dst, S_IFREG | 0644, 0) < 0) return -1;
     int t = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
     if (t >= 0) {
@@ -1901,6 +1901,8 @@ static int launch_main(int argc, char **argv) {
     return 0;
 }
 
+int relay_main(int argc, char **argv);
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "init") == 0) return init_main(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "killcg") == 0) {
@@ -1909,6 +1911,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "launch") == 0) return launch_main(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "relay") == 0) return relay_main(argc, argv); /* agentbox-relay.c */
     fprintf(stderr, "usage: agentbox-init launch|init ...\n");
     return 2;
 }

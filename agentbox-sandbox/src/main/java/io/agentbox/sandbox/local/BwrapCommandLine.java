@@ -16,15 +16,27 @@ import java.util.Optional;
  * @param rootfs    the template's root filesystem, or empty for the {@code host} template
  * @param hostEtc   the generated {@code /etc} of the host template
  * @param stage     where the launcher stages, in the sandbox's mount namespace, what bwrap binds: the
- *                  writable tmpfs under {@code rw} and the template's trees under the names of
+ *                  writable tmpfs under {@code rw} and the host trees and files of
  *                  {@link #stagedMounts()} (bwrap runs as the sandbox's root in its user namespace and
  *                  could not reach them where they are on the host)
  * @param init      the init binary on the host
  * @param network   the network policy
  * @param timeout   the sandbox's lifetime, enforced by init
+ * @param net       the files a networked sandbox sees (resolver, the CA of secret injection)
  */
 record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path stage, Path init,
-                        NetworkPolicy network, Duration timeout) {
+                        NetworkPolicy network, Duration timeout, NetMounts net) {
+
+    /**
+     * @param resolvConf points the resolver at the egress (which answers every DNS query anyway)
+     * @param caCert     the sandbox's own CA (for NODE_EXTRA_CA_CERTS), when secrets are injected
+     * @param caBundle   the system roots plus that CA, over the system store
+     */
+    record NetMounts(Optional<Path> resolvConf, Optional<Path> caCert, Optional<Path> caBundle) {
+        static final NetMounts NONE = new NetMounts(Optional.empty(), Optional.empty(), Optional.empty());
+        static final String CA_IN_SANDBOX = "/run/agentbox/ca.crt";
+        static final String SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+    }
 
     static final int SANDBOX_UID = 1000;
     static final int SANDBOX_GID = 1000;
@@ -49,9 +61,10 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
         a.add("agentbox");
         // cgroup: /proc/self/cgroup does not reveal the host's cgroup layout.
         a.add("--unshare-cgroup-try");
-        // net: with network "none" a private namespace holding only loopback, so the host's ports
-        // (127.0.0.1 included) are unreachable; commands of one sandbox still share that loopback.
-        if (!(network instanceof NetworkPolicy.Open)) a.add("--unshare-net");
+        // net: always a private namespace, so the host's ports (127.0.0.1 included) are unreachable and
+        // commands of one sandbox share their own loopback. With network "none" it holds only that
+        // loopback; otherwise the relay wires it to the host-side egress (io.agentbox.sandbox.net).
+        a.add("--unshare-net");
         // user: bwrap is started inside the sandbox's own user namespace (made by the launcher, ids
         // 0..65535 mapped to a host range no other sandbox holds), so root inside is not host root
         // and no two sandboxes share a uid or its per-user kernel limits. bwrap itself sees uid 0.
@@ -87,32 +100,32 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
             // bwrap would create /home with mode 0700 as the parent of a bind; the user must traverse it
             a.addAll(List.of("--dir", "/home"));
         }
-        if (network instanceof NetworkPolicy.Open) {
-            a.addAll(List.of("--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"));
-        }
+        net.resolvConf().ifPresent(r -> a.addAll(List.of("--ro-bind-try", stage.resolve("resolv.conf").toString(), "/etc/resolv.conf")));
+        net.caBundle().ifPresent(b -> a.addAll(List.of("--ro-bind", stage.resolve("ca-bundle.crt").toString(), NetMounts.SYSTEM_BUNDLE)));
         // A private /proc for the private pid namespace...
         a.addAll(List.of("--proc", "/proc"));
-        // ...with the kernel's knobs read-only, as container runtimes do: the sandbox's root is the
-        // host's uid 0 without capabilities, and sysctls, sysrq and a few proc files check nothing but
-        // file ownership. (bwrap itself covers /proc/irq and /proc/bus. The ro binds take the host's
-        // files, whose entries resolve against the reader's own namespaces.) Files that need a
-        // capability to read or write (kcore, kmsg, kpage*, kallsyms' addresses) need no mask.
+        // ...with the kernel's knobs read-only and machine-wide state masked, as container runtimes
+        // do, even though the sandbox's root is no host root: defence in depth. (bwrap itself covers
+        // /proc/irq and /proc/bus. The ro binds take the host's files, whose entries resolve against
+        // the reader's own namespaces.)
         a.addAll(PROC_HARDENING);
         // A minimal /dev (null, zero, full, random, urandom, tty, pts): no host devices.
         a.addAll(List.of("--dev", "/dev"));
         // The writable part: one size-capped tmpfs per sandbox (the disk quota), bound wherever the
         // sandbox may write, so no writable place escapes the quota: workspace, home, /tmp, /root,
         // /dev/shm (POSIX shared memory) and /run (bwrap's own tmpfs for /dev or /run has no cap).
-        a.addAll(List.of("--bind", stage.resolve("rw").resolve("workspace").toString(), "/workspace"));
-        a.addAll(List.of("--bind", stage.resolve("rw").resolve("home").toString(), "/home/user"));
-        a.addAll(List.of("--bind", stage.resolve("rw").resolve("tmp").toString(), "/tmp"));
-        a.addAll(List.of("--bind", stage.resolve("rw").resolve("root").toString(), "/root"));
-        a.addAll(List.of("--bind", stage.resolve("rw").resolve("shm").toString(), "/dev/shm"));
+        Path rw = stage.resolve("rw");
+        a.addAll(List.of("--bind", rw.resolve("workspace").toString(), "/workspace"));
+        a.addAll(List.of("--bind", rw.resolve("home").toString(), "/home/user"));
+        a.addAll(List.of("--bind", rw.resolve("tmp").toString(), "/tmp"));
+        a.addAll(List.of("--bind", rw.resolve("root").toString(), "/root"));
+        a.addAll(List.of("--bind", rw.resolve("shm").toString(), "/dev/shm"));
         // /dev itself is bwrap's uncapped tmpfs: read-only once its nodes and /dev/shm are in place
         a.addAll(List.of("--remount-ro", "/dev"));
         // A private /run, empty but for init: no host sockets (docker, dbus, systemd) can be reached.
-        a.addAll(List.of("--bind", stage.resolve("rw").resolve("run").toString(), "/run"));
+        a.addAll(List.of("--bind", rw.resolve("run").toString(), "/run"));
         a.addAll(List.of("--ro-bind", stage.resolve("init").toString(), INIT_IN_SANDBOX));
+        net.caCert().ifPresent(c -> a.addAll(List.of("--ro-bind", stage.resolve("ca.crt").toString(), NetMounts.CA_IN_SANDBOX)));
         // The root itself read-only: nothing outside the writable part can be created or changed.
         a.addAll(List.of("--remount-ro", "/"));
         a.addAll(List.of("--chdir", "/"));
@@ -138,6 +151,9 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
             m.add(hostEtc + "=etc");
         }
         m.add(init + "=init");
+        net.resolvConf().ifPresent(r -> m.add(r + "=resolv.conf"));
+        net.caBundle().ifPresent(b -> m.add(b + "=ca-bundle.crt"));
+        net.caCert().ifPresent(c -> m.add(c + "=ca.crt"));
         return m;
     }
 
