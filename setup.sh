@@ -56,6 +56,14 @@ if ! java_home=$("$repo/bin/find-jdk" 2>/dev/null); then
 fi
 say "JDK: $java_home"
 
+# The compatibility tests drive other systems' official SDKs (npm packages pinned under test-deps/).
+# Any Node.js 18+ does; one already installed (e.g. Node 20) is kept.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  say "installing Node.js and npm (the test suite runs the official E2B SDK)"
+  apt_install nodejs npm
+fi
+"$repo/bin/install-test-deps"
+
 if [ "$deps_only" = true ]; then
   exit 0
 fi

@@ -11,6 +11,7 @@ import io.agentbox.server.auth.ApiKeys;
 import io.agentbox.server.auth.Authenticator;
 import io.agentbox.server.auth.RateLimiter;
 import io.agentbox.server.auth.TenancyService;
+import io.agentbox.server.e2b.E2bApi;
 import io.agentbox.server.http.ApiRoute;
 import io.agentbox.server.http.EventStream;
 import io.agentbox.server.http.HttpServer;
@@ -88,6 +89,7 @@ public final class AgentboxServer implements AutoCloseable {
 
     private Database db;
     private HttpServer http;
+    private E2bApi e2b;
     private Scheduler scheduler;
     private Reaper reaper;
     private RunService runService;
@@ -186,7 +188,8 @@ public final class AgentboxServer implements AutoCloseable {
         SessionRoutes sessionRoutes = new SessionRoutes(sessionService, runService);
         routes.addAll(sessionRoutes.routes());
         routes.addAll(new WebSocketRoutes(runService, sessionService, sessionRoutes, stream, closing::get).routes());
-        routes.addAll(new SandboxRoutes(new RawSandboxes(sandboxes, sessionStore), runService, config.maxUploadBytes()).routes());
+        RawSandboxes rawSandboxes = new RawSandboxes(sandboxes, sessionStore);
+        routes.addAll(new SandboxRoutes(rawSandboxes, runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
         routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(AnthropicModelClient.DEFAULT_MODEL), clock)).routes());
         List<ApiRoute> documented = new ArrayList<>(routes);
@@ -196,11 +199,36 @@ public final class AgentboxServer implements AutoCloseable {
         openApi[0] = Json.write(OpenApi.document(documented, VERSION)).getBytes(StandardCharsets.UTF_8);
 
         Authenticator authenticator = new Authenticator(tenancy, clock, config.bootstrapKey(), tenant.ownerPrincipalId());
-        http = new HttpServer(config, documented, authenticator, new RateLimiter(config.rateLimit()), metrics, r -> {});
+        RateLimiter rateLimiter = new RateLimiter(config.rateLimit());
+        http = new HttpServer(config, documented, authenticator, rateLimiter, metrics, r -> {});
         http.start();
+        if (config.e2bPort().isPresent()) startE2b(sandboxes, rawSandboxes, authenticator, rateLimiter);
         scheduler.start();
         reaper = new Reaper(config, runs, runService, List.of(sessionService::reapIdle), clock);
         reaper.start();
+    }
+
+    /**
+     * The E2B-compatible API on its own port. It is an addition to the service: when its port is taken the
+     * server still starts, and says so.
+     */
+    private void startE2b(SandboxService sandboxes, RawSandboxes raw, Authenticator authenticator, RateLimiter rateLimiter) {
+        E2bApi api = new E2bApi(config.host(), config.e2bPort().getAsInt(), config.dataDir(), sandboxes, raw, authenticator,
+                rateLimiter, config.maxBodyBytes(), config.maxUploadBytes(), clock);
+        try {
+            api.start();
+            e2b = api;
+        } catch (RuntimeException e) {
+            quietly(api::close);
+            LOG.warn("the E2B-compatible API did not start on port {}: {} (set --e2b-port to another port, or off)",
+                    config.e2bPort().getAsInt(), e.getMessage());
+        }
+    }
+
+    /** The base URL of the E2B-compatible API (both {@code E2B_API_URL} and {@code E2B_SANDBOX_URL}), when it runs. */
+    public Optional<String> e2bUrl() {
+        requireRunning();
+        return Optional.ofNullable(e2b).map(a -> config.baseUrl(a.port()));
     }
 
     /** Model prices: the defaults, with {@code <data dir>/pricing.json} laid over them when it exists. */
@@ -282,6 +310,7 @@ public final class AgentboxServer implements AutoCloseable {
     private void shutdownComponents() {
         closing.set(true);
         if (http != null) quietly(http::close);
+        if (e2b != null) quietly(e2b::close);
         if (reaper != null) quietly(reaper::close);
         if (scheduler != null) {
             List<Run> left = scheduler.drain(config.shutdownGrace());
