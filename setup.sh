@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets agentbox up on a Debian/Ubuntu machine and shows it at work:
 #   1. installs the system packages it needs when they are missing (bubblewrap for the sandboxes,
-#      gcc and libc headers for the sandbox init, debootstrap for templates, ripgrep, git, python3, curl,
+#      gcc and libc headers for the sandbox init, iproute2 and nftables for sandbox networks,
+#      debootstrap for templates, ripgrep, git, python3, curl, openssl,
 #      and PostgreSQL for the test suite),
 #   2. checks for a JDK 21 or newer (and tries apt's openjdk-21-jdk-headless when there is none),
 #   3. builds agentbox and runs `agentbox demo`.
@@ -35,6 +36,12 @@ apt_install() {
 missing=()
 for pair in bwrap:bubblewrap gcc:gcc debootstrap:debootstrap rg:ripgrep git:git python3:python3 curl:curl; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+# networked sandboxes: ip and nft wire each sandbox's network namespace to the egress; the tests'
+# small internet uses ip netns, openssl (its CA) and setpriv (util-linux)
+for pair in ip:iproute2 nft:nftables openssl:openssl setpriv:util-linux; do
+  tool=${pair%%:*}
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || [ -x "/sbin/$tool" ] || missing+=("${pair#*:}")
 done
 # the sandbox init is linked statically against libc
 [ -f /usr/include/stdio.h ] || missing+=(libc6-dev)

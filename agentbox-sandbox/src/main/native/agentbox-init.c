@@ -1656,9 +1656,12 @@ static int launch_main(int argc, char **argv) {
     return 0;
 }
 
+int relay_main(int argc, char **argv);
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "init") == 0) return init_main(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "launch") == 0) return launch_main(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "relay") == 0) return relay_main(argc, argv); /* agentbox-relay.c */
     fprintf(stderr, "usage: agentbox-init launch|init ...\n");
     return 2;
 }

@@ -105,14 +105,14 @@ class IsolationTest {
     }
 
     @Test
-    void hostLoopbackIsUnreachableWithNetworkNoneAndReachableWithOpen() throws IOException {
+    void hostLoopbackIsUnreachableWithNetworkNoneAndWithOpen() throws IOException {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             int port = server.getLocalPort();
             String probe = "python3 -c \"import socket;s=socket.create_connection(('127.0.0.1'," + port + "),timeout=2);print('connected')\" 2>&1";
             CommandResult none = sh(sandboxes.create(), probe, false);
             assertThat(none.stdout()).doesNotContain("connected").containsAnyOf("refused", "unreachable");
             CommandResult open = sh(sandboxes.create(SandboxSpec.builder().network(NetworkPolicy.open()).build()), probe, false);
-            assertThat(open.stdout()).contains("connected");
+            assertThat(open.stdout()).doesNotContain("connected").containsAnyOf("refused", "unreachable");
         }
         CommandResult ifaces = sh(sandboxes.create(), "cat /proc/net/dev | tail -n +3 | cut -d: -f1", false);
         assertThat(ifaces.stdout().trim()).isEqualTo("lo");
