@@ -5,6 +5,8 @@ import io.agentbox.agent.event.EventListener;
 import io.agentbox.agent.hook.PostToolUseHook;
 import io.agentbox.agent.hook.PreToolUseHook;
 import io.agentbox.agent.hook.StopHook;
+import io.agentbox.agent.mcp.McpServerConfig;
+import io.agentbox.agent.mcp.McpTimeouts;
 import io.agentbox.agent.model.AnthropicModelClient;
 import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.permission.PermissionCallback;
@@ -21,7 +23,9 @@ import io.agentbox.sandbox.Sandboxes;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -129,6 +133,8 @@ public final class Agent implements AutoCloseable {
         private Pricing pricing;
         private SessionStore sessionStore;
         private int contextWindow = 200_000;
+        private final Map<String, McpServerConfig> mcpServers = new LinkedHashMap<>();
+        private McpTimeouts mcpTimeouts = McpTimeouts.DEFAULT;
 
         private Builder() {}
 
@@ -210,6 +216,19 @@ public final class Agent implements AutoCloseable {
         public Builder pricing(Pricing pricing) { this.pricing = pricing; return this; }
         /** Default: in memory; the CLI uses {@link SessionStore#defaultStore()}. */
         public Builder sessionStore(SessionStore store) { this.sessionStore = store; return this; }
+        /**
+         * Adds an MCP server whose tools the model gets as {@code mcp__<name>__<tool>}; a stdio server runs
+         * inside the run's sandbox, an HTTP one is reached from here if the sandbox's network policy allows its host.
+         */
+        public Builder mcpServer(String name, McpServerConfig server) {
+            McpServerConfig.checkName(name);
+            mcpServers.put(name, Objects.requireNonNull(server, "server"));
+            return this;
+        }
+        /** Adds MCP servers, e.g. from {@link io.agentbox.agent.mcp.McpConfig#parse(String)}. */
+        public Builder mcpServers(Map<String, McpServerConfig> servers) { servers.forEach(this::mcpServer); return this; }
+        /** Default {@link McpTimeouts#DEFAULT}: 30s to start a server, 10m per call. */
+        public Builder mcpTimeouts(McpTimeouts timeouts) { this.mcpTimeouts = Objects.requireNonNull(timeouts); return this; }
         public Builder contextWindow(int tokens) { if (tokens < 1000) throw new IllegalArgumentException("context window too small"); contextWindow = tokens; return this; }
 
         /** @throws ConfigException when no model client is given and no API key is configured */
@@ -223,7 +242,8 @@ public final class Agent implements AutoCloseable {
                     Optional.ofNullable(timeout), thinkingBudget == null ? OptionalInt.empty() : OptionalInt.of(thinkingBudget),
                     maxTokens, sandboxSpec, Optional.ofNullable(sandbox), Optional.ofNullable(sandboxProvider).or(() -> sandbox == null ? Optional.of(Sandboxes.local()) : Optional.empty()), keepSandbox,
                     Optional.ofNullable(workingDirectory), client, pricing != null ? pricing : Pricing.standard(),
-                    sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow), owned);
+                    sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow,
+                    mcpServers, mcpTimeouts), owned);
         }
     }
 }

@@ -45,16 +45,20 @@ final class ToolRunner {
     /** A call after the checks: either the input to run it with, or why it is refused. */
     private record Verdict(ToolUse call, Tool tool, Optional<String> refusal) {}
 
-    ToolRunner(AgentOptions options, String workdir, EventEmitter events, Cancellation cancellation,
+    private final List<Tool> all;
+
+    /** {@code all}: the options' tools plus the run's own (its MCP servers'). */
+    ToolRunner(AgentOptions options, List<Tool> all, String workdir, EventEmitter events, Cancellation cancellation,
                Function<ToolUse, ToolContext> contexts) {
         this.options = options;
+        this.all = List.copyOf(all);
         this.workdir = workdir;
         this.events = events;
         this.cancellation = cancellation;
         this.contexts = contexts;
-        for (Tool t : options.tools()) {
-            if (options.disallowedTools().stream().noneMatch(r -> r.coversWholeTool() && r.toolName().equals(t.name()))) {
-                tools.put(t.name(), t);
+        for (Tool t : this.all) {
+            if (options.disallowedTools().stream().noneMatch(r -> r.coversWholeTool() && r.matches(t.name(), Optional.empty(), workdir, false))) {
+                tools.putIfAbsent(t.name(), t);
             }
         }
     }
@@ -145,7 +149,7 @@ final class ToolRunner {
         ToolUse call = requested;
         Tool tool = tools.get(call.name());
         if (tool == null) {
-            boolean hidden = options.tools().stream().anyMatch(t -> t.name().equals(requested.name()));
+            boolean hidden = all.stream().anyMatch(t -> t.name().equals(requested.name()));
             return refuse(call, null, hidden ? "Permission denied: the tool " + call.name() + " is disallowed."
                     : "Error: no such tool available: " + call.name());
         }

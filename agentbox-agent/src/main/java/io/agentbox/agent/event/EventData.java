@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The payload of an {@link Event}; {@link #type()} is its wire name. New types may be added, the
@@ -18,11 +19,44 @@ import java.util.Objects;
  */
 public sealed interface EventData {
 
-    /** A run began. {@code tools} are the names offered to the model. */
-    record RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd)
-            implements EventData {
+    /**
+     * A run began. {@code tools} are the names offered to the model (MCP tools included); {@code mcpServers}
+     * the run's MCP servers with their status after startup.
+     */
+    record RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd,
+                      List<McpServerStatus> mcpServers) implements EventData {
         public RunStarted {
             tools = List.copyOf(tools);
+            mcpServers = mcpServers == null ? List.of() : List.copyOf(mcpServers); // absent in events of older runs
+        }
+
+        public RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd) {
+            this(sessionId, model, prompt, tools, permissionMode, cwd, List.of());
+        }
+    }
+
+    /**
+     * An MCP server's state: after startup ({@code connected} with its tool count, or {@code failed}), and again
+     * when it fails during the run (it exited, or missed a timeout and was stopped). {@code transport} is
+     * {@code stdio}, {@code http} or {@code sse}; {@code error} says why it failed.
+     */
+    record McpServerStatus(String name, String status, String transport, int tools, Optional<String> error) implements EventData {
+        public static final String CONNECTED = "connected";
+        public static final String FAILED = "failed";
+
+        public McpServerStatus {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(status, "status");
+            error = error == null ? Optional.empty() : error;
+        }
+    }
+
+    /** Progress reported by an MCP server during a tool call ({@code id} is the tool call's id). */
+    record McpProgress(String id, String server, String tool, double progress, Optional<Double> total, Optional<String> message)
+            implements EventData {
+        public McpProgress {
+            total = total == null ? Optional.empty() : total;
+            message = message == null ? Optional.empty() : message;
         }
     }
 
@@ -101,6 +135,8 @@ public sealed interface EventData {
             add("usage", ModelUsage.class);
             add("retry", Retry.class);
             add("compaction", Compaction.class);
+            add("mcp.server", McpServerStatus.class);
+            add("mcp.progress", McpProgress.class);
             add("run.completed", RunCompleted.class);
             add("run.failed", RunFailed.class);
             add("run.canceled", RunCanceled.class);

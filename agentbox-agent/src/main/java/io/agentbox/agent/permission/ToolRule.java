@@ -14,9 +14,11 @@ import java.util.regex.Pattern;
  * Path rules of {@code Edit} also cover Write and MultiEdit, those of {@code Read} also Glob, Grep and LS;
  * relative path patterns are relative to the agent's working directory. Bash rules match the programs a
  * command starts as {@link BashCommand} finds them, not its text.
+ * MCP tools ({@code mcp__<server>__<tool>}) match by name: {@code mcp__memory__create_entities} one tool,
+ * {@code mcp__github} or {@code mcp__github__*} every tool of that server; a name may end in {@code *}.
  */
 public record ToolRule(String toolName, Optional<String> specifier) {
-    private static final Pattern SYNTAX = Pattern.compile("([A-Za-z_][A-Za-z0-9_.-]*)(?:\\((.*)\\))?", Pattern.DOTALL);
+    private static final Pattern SYNTAX = Pattern.compile("([A-Za-z_][A-Za-z0-9_.-]*\\*?)(?:\\((.*)\\))?", Pattern.DOTALL);
     private static final Set<String> EDIT_TOOLS = Set.of("Edit", "Write", "MultiEdit");
     private static final Set<String> READ_TOOLS = Set.of("Read", "Glob", "Grep", "LS");
 
@@ -64,7 +66,7 @@ public record ToolRule(String toolName, Optional<String> specifier) {
      *                start, and every command that {@link BashCommand} cannot analyse)
      */
     public boolean matches(String tool, Optional<String> subject, String workdir, boolean all) {
-        if (specifier.isEmpty()) return toolName.equals(tool);
+        if (specifier.isEmpty()) return matchesName(tool);
         String spec = specifier.get();
         if (toolName.equals("Bash") && tool.equals("Bash")) return subject.map(c -> matchesCommand(spec, c, all)).orElse(false);
         if (toolName.equals("WebFetch") && tool.equals("WebFetch")) return subject.map(u -> matchesUrl(spec, u)).orElse(false);
@@ -78,6 +80,13 @@ public record ToolRule(String toolName, Optional<String> specifier) {
     @Override
     public String toString() {
         return specifier.map(s -> toolName + "(" + s + ")").orElse(toolName);
+    }
+
+    /** A plain rule: the tool's name, a name prefix ending in {@code *}, or a whole MCP server ({@code mcp__<server>}). */
+    private boolean matchesName(String tool) {
+        if (toolName.equals(tool)) return true;
+        if (toolName.endsWith("*")) return tool.startsWith(toolName.substring(0, toolName.length() - 1));
+        return toolName.startsWith("mcp__") && toolName.indexOf("__", 5) < 0 && tool.startsWith(toolName + "__");
     }
 
     private static boolean matchesCommand(String spec, String command, boolean all) {
