@@ -1,7 +1,7 @@
 package io.agentbox.cli.agent;
 
 import io.agentbox.agent.Agent;
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.agent.mcp.McpConfig;
 import io.agentbox.agent.mcp.McpTimeouts;
 import io.agentbox.agent.permission.PermissionMode;
