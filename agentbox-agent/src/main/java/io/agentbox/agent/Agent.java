@@ -107,6 +107,7 @@ public final class Agent {
         private Pricing pricing;
         private SessionStore sessionStore;
         private int contextWindow = 200_000;
+        private Tracing tracing = Tracing.off();
 
         private Builder() {}
 
@@ -160,6 +161,8 @@ public final class Agent {
         public Builder pricing(Pricing pricing) { this.pricing = pricing; return this; }
         /** Default: in memory; the CLI uses {@link SessionStore#defaultStore()}. */
         public Builder sessionStore(SessionStore store) { this.sessionStore = store; return this; }
+        /** OpenTelemetry spans of runs; default {@link Tracing#off()}. */
+        public Builder tracing(Tracing tracing) { this.tracing = Objects.requireNonNull(tracing); return this; }
         public Builder contextWindow(int tokens) { if (tokens < 1000) throw new IllegalArgumentException("context window too small"); contextWindow = tokens; return this; }
 
         /** @throws ConfigException when no model client is given and no API key is configured */
@@ -172,7 +175,7 @@ public final class Agent {
                     Optional.ofNullable(timeout), thinkingBudget == null ? OptionalInt.empty() : OptionalInt.of(thinkingBudget),
                     maxTokens, sandboxSpec, Optional.ofNullable(sandbox), Optional.ofNullable(sandboxProvider).or(() -> sandbox == null ? Optional.of(Sandboxes.local()) : Optional.empty()), keepSandbox,
                     Optional.ofNullable(workingDirectory), client, pricing != null ? pricing : Pricing.standard(),
-                    sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow));
+                    sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow, tracing));
         }
     }
 }

@@ -16,6 +16,8 @@ import io.agentbox.agent.tools.ToolUse;
 import io.agentbox.sandbox.Durations;
 import io.agentbox.sandbox.Resources;
 import io.agentbox.sandbox.Sandbox;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -43,6 +45,7 @@ final class AgentLoop {
     private Usage usage = Usage.ZERO;
     private BigDecimal modelCost = BigDecimal.ZERO;
     private String lastText = "";
+    private RunSpans spans;
 
     AgentLoop(AgentSession session, AgentOptions options, EventEmitter events, Cancellation cancellation) {
         this.session = session;
@@ -58,12 +61,15 @@ final class AgentLoop {
     /** Runs to the end and returns the terminal event; never throws. */
     Event run(String prompt) {
         Thread watchdog = options.timeout().map(this::startWatchdog).orElse(null);
+        spans = RunSpans.start(options.tracing(), session.id(), prompt);
         try {
             ToolRunner tools = new ToolRunner(options, options.workingDirectory().orElse(options.sandboxSpec().workdir()),
-                    events, cancellation, call -> new RunToolContext(sandbox, events.runId(), call.id(), session.cwd(), cancellation));
+                    events, cancellation, call -> new RunToolContext(sandbox, events.runId(), call.id(), session.cwd(), cancellation, spans),
+                    spans);
             List<Tool> offered = tools.offered();
             events.emit(new EventData.RunStarted(session.id(), options.model(), prompt, offered.stream().map(Tool::name).toList(),
-                    options.permissionMode().wireName(), options.workingDirectory().orElse(options.sandboxSpec().workdir())));
+                    options.permissionMode().wireName(), options.workingDirectory().orElse(options.sandboxSpec().workdir()),
+                    spans.traceId()));
             sandbox = session.acquireSandbox(events);
             resources = sandbox.info().resources();
             String system = SystemPrompt.build(options, session.cwd().get(), sandbox.info());
@@ -75,16 +81,19 @@ final class AgentLoop {
                 checkLimits(true);
                 compactor.maybeCompact(session, system);
                 ModelResponse response;
-                try {
+                Span chat = spans.startChat(options.model(), options.maxTokens());
+                try (Scope ignored = chat.makeCurrent()) {
                     response = options.modelClient().send(new ModelRequest(options.model(), system, session.history(), toolSpecs,
                             options.maxTokens(), options.thinkingBudget()), streamTo(), cancellation);
-                } catch (ModelException e) {
-                    if (!e.contextTooLong() || compactedForLength) throw e;
+                } catch (RuntimeException e) {
+                    RunSpans.fail(chat, e instanceof AgentboxException a ? a.category().wireName() : e.getClass().getName(), String.valueOf(e.getMessage()));
+                    if (!(e instanceof ModelException m) || !m.contextTooLong() || compactedForLength) throw e;
                     compactedForLength = true;
                     compactor.compact(session, system);
                     continue;
                 }
                 compactedForLength = false;
+                spans.endChat(chat, response);
                 account(response);
                 compactor.observe(response.usage());
                 boolean cut = "max_tokens".equals(response.stopReason());
@@ -195,7 +204,13 @@ final class AgentLoop {
     private Event finish(EventData terminal) {
         session.closeDanglingToolUses();
         session.addTotals(turns, usage, cost());
-        return events.emit(terminal);
+        Event e = events.emit(terminal);
+        switch (terminal) {
+            case EventData.RunFailed f -> spans.end("failed", Optional.of(f.category().wireName()), Optional.of(f.message()), turns, cost().total().doubleValue());
+            case EventData.RunCanceled c -> spans.end("canceled", Optional.of("canceled"), Optional.of(c.reason()), turns, cost().total().doubleValue());
+            default -> spans.end("succeeded", Optional.empty(), Optional.empty(), turns, cost().total().doubleValue());
+        }
+        return e;
     }
 
     private Cost cost() {

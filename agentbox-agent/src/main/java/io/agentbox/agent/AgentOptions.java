@@ -32,6 +32,7 @@ import java.util.OptionalInt;
  * @param keepSandbox        {@link Agent#run} leaves the sandbox it created alive (until its own timeout)
  * @param workingDirectory   the tools' starting directory in the sandbox (default: the sandbox's workdir)
  * @param contextWindow      tokens the model can read; older turns are compacted before it is reached
+ * @param tracing            OpenTelemetry spans of runs (default off)
  */
 public record AgentOptions(
         String model,
@@ -58,7 +59,8 @@ public record AgentOptions(
         ModelClient modelClient,
         Pricing pricing,
         SessionStore sessionStore,
-        int contextWindow) {
+        int contextWindow,
+        Tracing tracing) {
 
     public AgentOptions {
         tools = List.copyOf(tools);

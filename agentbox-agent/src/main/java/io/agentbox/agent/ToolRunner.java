@@ -1,5 +1,7 @@
 package io.agentbox.agent;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;
@@ -40,13 +42,15 @@ final class ToolRunner {
     private final EventEmitter events;
     private final Cancellation cancellation;
     private final Function<ToolUse, ToolContext> contexts;
+    private final RunSpans spans;
 
     /** A call after the checks: either the input to run it with, or why it is refused. */
     private record Verdict(ToolUse call, Tool tool, Optional<String> refusal) {}
 
     ToolRunner(AgentOptions options, String workdir, EventEmitter events, Cancellation cancellation,
-               Function<ToolUse, ToolContext> contexts) {
+               Function<ToolUse, ToolContext> contexts, RunSpans spans) {
         this.options = options;
+        this.spans = spans;
         this.workdir = workdir;
         this.events = events;
         this.cancellation = cancellation;
@@ -117,6 +121,18 @@ final class ToolRunner {
 
     private ToolOutput execute(Verdict v) {
         long start = System.nanoTime();
+        Span span = spans.startTool(v.call());
+        try (Scope ignored = span.makeCurrent()) {
+            ToolOutput out = executeTraced(v, start);
+            spans.endTool(span, out);
+            return out;
+        } catch (RuntimeException e) {
+            RunSpans.fail(span, "tool_error", String.valueOf(e.getMessage()));
+            throw e;
+        }
+    }
+
+    private ToolOutput executeTraced(Verdict v, long start) {
         ToolOutput out;
         if (v.refusal().isPresent()) {
             out = ToolOutput.error(v.refusal().get());

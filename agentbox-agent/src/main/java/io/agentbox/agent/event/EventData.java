@@ -1,6 +1,7 @@
 package io.agentbox.agent.event;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.ErrorCategory;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The payload of an {@link Event}; {@link #type()} is its wire name. New types may be added, the
@@ -19,8 +21,13 @@ import java.util.Objects;
 public sealed interface EventData {
 
     /** A run began. {@code tools} are the names offered to the model. */
-    record RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd)
-            implements EventData {
+    /** {@code traceId}: the run's OpenTelemetry trace, when it is traced. */
+    record RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd,
+                      @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> traceId) implements EventData {
+        public RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd) {
+            this(sessionId, model, prompt, tools, permissionMode, cwd, Optional.empty());
+        }
+
         public RunStarted {
             tools = List.copyOf(tools);
         }
