@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Sets agentbox up on a Debian/Ubuntu machine and shows it at work:
 #   1. installs the system packages it needs when they are missing (bubblewrap for the sandboxes,
-#      gcc and libc headers for the sandbox init, debootstrap for templates, ripgrep, git, python3, curl,
+#      gcc and libc headers for the sandbox init, iproute2 and nftables for sandbox networks,
+#      debootstrap for templates, ripgrep, git, python3, curl, openssl,
 #      and PostgreSQL for the test suite),
 #   2. checks for a JDK 21 or newer (and tries apt's openjdk-21-jdk-headless when there is none),
+#      and, with --deps-only, installs the test suite's pinned npm packages (test-deps/install.sh),
 #   3. builds agentbox and runs `agentbox demo`.
 # Options: --deps-only (steps 1 and 2 only; what .ci/run uses).
 set -euo pipefail
@@ -36,6 +38,12 @@ missing=()
 for pair in bwrap:bubblewrap gcc:gcc debootstrap:debootstrap rg:ripgrep git:git python3:python3 curl:curl; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
+# networked sandboxes: ip and nft wire each sandbox's network namespace to the egress; the tests'
+# small internet uses ip netns, openssl (its CA) and setpriv (util-linux)
+for pair in ip:iproute2 nft:nftables openssl:openssl setpriv:util-linux; do
+  tool=${pair%%:*}
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || [ -x "/sbin/$tool" ] || missing+=("${pair#*:}")
+done
 # the sandbox init is linked statically against libc
 [ -f /usr/include/stdio.h ] || missing+=(libc6-dev)
 # the test suite runs the server on PostgreSQL too (its tests start a throwaway cluster from these binaries)
@@ -56,7 +64,22 @@ if ! java_home=$("$repo/bin/find-jdk" 2>/dev/null); then
 fi
 say "JDK: $java_home"
 
+# The compatibility tests drive other systems' official SDKs (npm packages pinned under test-deps/).
+# Any Node.js 18+ does; one already installed (e.g. Node 20) is kept.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  say "installing Node.js and npm (the test suite runs the official E2B SDK)"
+  apt_install nodejs npm
+fi
+"$repo/bin/install-test-deps"
+
 if [ "$deps_only" = true ]; then
+  # the test suite runs real MCP servers and clients from npm (test-deps/*/, pinned by their locks);
+  # any node >= 18 does, so a newer one already here is kept
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    say "installing node and npm for the test suite's MCP servers and clients"
+    apt_install nodejs npm
+  fi
+  "$repo/test-deps/install.sh"
   exit 0
 fi
 

@@ -45,6 +45,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/statfs.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -724,6 +725,31 @@ static int open_parent(const char *path, char *dirbuf, const char **base) {
     return open_in_root(AT_FDCWD, dirbuf[0] ? dirbuf : "/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 }
 
+/*
+ * The kernel's own files are not the file API's business: /proc and /sys hold other processes'
+ * details and kernel state, and their permission checks look at the opener (init), not at the
+ * client. Refused by path and, for links and binds that lead there, by the filesystem's type.
+ */
+static bool kernel_path(const char *path) {
+    static const char *const roots[] = {"/proc", "/sys"};
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+        size_t n = strlen(roots[i]);
+        if (strncmp(path, roots[i], n) == 0 && (path[n] == '\0' || path[n] == '/')) return true;
+    }
+    return false;
+}
+
+static bool kernel_fs(int fd) {
+    struct statfs sf;
+    if (fstatfs(fd, &sf) < 0) return true;
+    return sf.f_type == 0x9fa0 /* PROC_SUPER_MAGIC */ || sf.f_type == 0x62656572 /* SYSFS_MAGIC */ ||
+           sf.f_type == 0x64626720 /* DEBUGFS_MAGIC */ || sf.f_type == 0x74726163 /* TRACEFS_MAGIC */ ||
+           sf.f_type == 0x73636673 /* SECURITYFS_MAGIC */ || sf.f_type == 0x27e0eb /* CGROUP_SUPER_MAGIC */ ||
+           sf.f_type == 0x63677270 /* CGROUP2_SUPER_MAGIC */;
+}
+
+static const char KERNEL_REFUSED[] = "EREFUSED path refused: /proc, /sys and other kernel filesystems are not served by the file API";
+
 static void as_user(bool root) {
     setfsgid(root ? 0 : sb_gid);
     setfsuid(root ? 0 : sb_uid);
@@ -808,6 +834,10 @@ static void handle_file_op(int ci, char op, fields_t *fs) {
         send_text(c, 'E', "EREFUSED path refused: it must be absolute and must not contain '..'");
         return;
     }
+    if (kernel_path(path) || (op == 'V' && field(fs, 'Q') && kernel_path(field(fs, 'Q')))) {
+        send_text(c, 'E', KERNEL_REFUSED);
+        return;
+    }
     char dirbuf[PATH_MAX];
     const char *base;
     as_user(root);
@@ -817,6 +847,9 @@ static void handle_file_op(int ci, char op, fields_t *fs) {
         struct stat st = {0};
         if (fd < 0) {
             send_errno(c, errno, "read", path);
+        } else if (kernel_fs(fd)) {
+            send_text(c, 'E', KERNEL_REFUSED);
+            close(fd);
         } else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
             send_errno(c, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "read (not a regular file)", path);
             close(fd);
@@ -845,10 +878,17 @@ static void handle_file_op(int ci, char op, fields_t *fs) {
                 }
             }
         }
-        int fd = open_in_root(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, mode);
+        /* opened without O_TRUNC first: a kernel file must be refused before anything is written to it */
+        int fd = open_in_root(AT_FDCWD, path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, mode);
         struct stat st;
         if (fd < 0) {
             send_errno(c, errno, "write", path);
+        } else if (kernel_fs(fd)) {
+            send_text(c, 'E', KERNEL_REFUSED);
+            close(fd);
+        } else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) {
+            send_errno(c, errno, "write", path);
+            close(fd);
         } else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
             send_errno(c, EINVAL, "write (not a regular file)", path);
             close(fd);
@@ -878,6 +918,11 @@ static void handle_file_op(int ci, char op, fields_t *fs) {
     }
     case 'D': {
         int fd = open_in_root(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        if (fd >= 0 && kernel_fs(fd)) {
+            send_text(c, 'E', KERNEL_REFUSED);
+            close(fd);
+            break;
+        }
         DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
         if (!d) {
             send_errno(c, errno, "list", path);
@@ -1611,9 +1656,12 @@ static int launch_main(int argc, char **argv) {
     return 0;
 }
 
+int relay_main(int argc, char **argv);
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "init") == 0) return init_main(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "launch") == 0) return launch_main(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "relay") == 0) return relay_main(argc, argv); /* agentbox-relay.c */
     fprintf(stderr, "usage: agentbox-init launch|init ...\n");
     return 2;
 }

@@ -5,6 +5,8 @@ import io.agentbox.agent.event.EventListener;
 import io.agentbox.agent.hook.PostToolUseHook;
 import io.agentbox.agent.hook.PreToolUseHook;
 import io.agentbox.agent.hook.StopHook;
+import io.agentbox.agent.mcp.McpServerConfig;
+import io.agentbox.agent.mcp.McpTimeouts;
 import io.agentbox.agent.model.AnthropicModelClient;
 import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.permission.PermissionCallback;
@@ -21,7 +23,9 @@ import io.agentbox.sandbox.Sandboxes;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -30,19 +34,41 @@ import java.util.OptionalInt;
  * A Claude agent whose tools run inside a sandbox. Immutable and reusable: every {@link #run} is
  * independent; {@link #newSession()} keeps a conversation (and its sandbox) across runs.
  * <pre>{@code
- * AgentResult r = Agent.builder().model("claude-sonnet-4-5").sandbox(spec).build()
- *         .run("Create hello.py and run it", event -> System.out.println(event));
+ * try (Agent agent = Agent.builder().model("claude-sonnet-4-5").sandbox(spec).build()) {
+ *     AgentResult r = agent.run("Create hello.py and run it", event -> System.out.println(event));
+ * }
  * }</pre>
  */
-public final class Agent {
+public final class Agent implements AutoCloseable {
     private final AgentOptions options;
+    private final boolean ownsModelClient;
 
-    private Agent(AgentOptions options) {
+    private Agent(AgentOptions options, boolean ownsModelClient) {
         this.options = options;
+        this.ownsModelClient = ownsModelClient;
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A builder holding this agent's settings, to derive a variant ({@code agent.newBuilder().maxTurns(5).build()}).
+     * The variant shares this agent's model client; closing it leaves the client open.
+     */
+    public Builder newBuilder() {
+        return new Builder(options);
+    }
+
+    /** Closes the model client when this agent created it (no {@link Builder#modelClient} was given). */
+    @Override
+    public void close() {
+        if (!ownsModelClient) return;
+        try {
+            options.modelClient().close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the model client failed: " + e.getMessage(), e);
+        }
     }
 
     public AgentOptions options() {
@@ -108,8 +134,38 @@ public final class Agent {
         private SessionStore sessionStore;
         private int contextWindow = 200_000;
         private Tracing tracing = Tracing.off();
+        private final Map<String, McpServerConfig> mcpServers = new LinkedHashMap<>();
+        private McpTimeouts mcpTimeouts = McpTimeouts.DEFAULT;
 
         private Builder() {}
+
+        private Builder(AgentOptions o) {
+            model = o.model();
+            systemPrompt = o.systemPrompt().orElse(null);
+            appendSystemPrompt = o.appendSystemPrompt().orElse(null);
+            tools = o.tools();
+            allowed.addAll(o.allowedTools());
+            disallowed.addAll(o.disallowedTools());
+            permissionMode = o.permissionMode();
+            permissionCallback = o.permissionCallback().orElse(null);
+            pre.addAll(o.preToolUseHooks());
+            post.addAll(o.postToolUseHooks());
+            stop.addAll(o.stopHooks());
+            maxTurns = o.maxTurns().isPresent() ? o.maxTurns().getAsInt() : null;
+            maxBudgetUsd = o.maxBudgetUsd().orElse(null);
+            timeout = o.timeout().orElse(null);
+            thinkingBudget = o.thinkingBudget().isPresent() ? o.thinkingBudget().getAsInt() : null;
+            maxTokens = o.maxTokens();
+            sandboxSpec = o.sandboxSpec();
+            sandbox = o.sandbox().orElse(null);
+            sandboxProvider = o.sandboxProvider().orElse(null);
+            keepSandbox = o.keepSandbox();
+            workingDirectory = o.workingDirectory().orElse(null);
+            modelClient = o.modelClient();
+            pricing = o.pricing();
+            sessionStore = o.sessionStore();
+            contextWindow = o.contextWindow();
+        }
 
         /** The model id; default {@code ANTHROPIC_MODEL} (environment or {@code .env}), else {@code claude-sonnet-4-5}. */
         public Builder model(String model) { this.model = model; return this; }
@@ -155,7 +211,7 @@ public final class Agent {
             workingDirectory = dir;
             return this;
         }
-        /** Default: {@link AnthropicModelClient#fromEnvironment()}. */
+        /** Default: {@link AnthropicModelClient#fromEnvironment()}, closed by {@link Agent#close()}. */
         public Builder modelClient(ModelClient client) { this.modelClient = client; return this; }
         /** Default: {@link Pricing#standard()}. */
         public Builder pricing(Pricing pricing) { this.pricing = pricing; return this; }
@@ -163,11 +219,25 @@ public final class Agent {
         public Builder sessionStore(SessionStore store) { this.sessionStore = store; return this; }
         /** OpenTelemetry spans of runs; default {@link Tracing#off()}. */
         public Builder tracing(Tracing tracing) { this.tracing = Objects.requireNonNull(tracing); return this; }
+        /**
+         * Adds an MCP server whose tools the model gets as {@code mcp__<name>__<tool>}; a stdio server runs
+         * inside the run's sandbox, an HTTP one is reached from here if the sandbox's network policy allows its host.
+         */
+        public Builder mcpServer(String name, McpServerConfig server) {
+            McpServerConfig.checkName(name);
+            mcpServers.put(name, Objects.requireNonNull(server, "server"));
+            return this;
+        }
+        /** Adds MCP servers, e.g. from {@link io.agentbox.agent.mcp.McpConfig#parse(String)}. */
+        public Builder mcpServers(Map<String, McpServerConfig> servers) { servers.forEach(this::mcpServer); return this; }
+        /** Default {@link McpTimeouts#DEFAULT}: 30s to start a server, 10m per call. */
+        public Builder mcpTimeouts(McpTimeouts timeouts) { this.mcpTimeouts = Objects.requireNonNull(timeouts); return this; }
         public Builder contextWindow(int tokens) { if (tokens < 1000) throw new IllegalArgumentException("context window too small"); contextWindow = tokens; return this; }
 
         /** @throws ConfigException when no model client is given and no API key is configured */
         public Agent build() {
-            ModelClient client = modelClient != null ? modelClient : AnthropicModelClient.fromEnvironment();
+            boolean owned = modelClient == null;
+            ModelClient client = owned ? AnthropicModelClient.fromEnvironment() : modelClient;
             String m = model != null ? model : client.defaultModel();
             return new Agent(new AgentOptions(m, Optional.ofNullable(systemPrompt), Optional.ofNullable(appendSystemPrompt),
                     tools, allowed, disallowed, permissionMode, Optional.ofNullable(permissionCallback), pre, post, stop,
@@ -175,7 +245,8 @@ public final class Agent {
                     Optional.ofNullable(timeout), thinkingBudget == null ? OptionalInt.empty() : OptionalInt.of(thinkingBudget),
                     maxTokens, sandboxSpec, Optional.ofNullable(sandbox), Optional.ofNullable(sandboxProvider).or(() -> sandbox == null ? Optional.of(Sandboxes.local()) : Optional.empty()), keepSandbox,
                     Optional.ofNullable(workingDirectory), client, pricing != null ? pricing : Pricing.standard(),
-                    sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow, tracing));
+                    sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow,
+                    mcpServers, mcpTimeouts, tracing), owned);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.agentbox.ErrorCategory;
 import io.agentbox.agent.event.Event;
 import io.agentbox.agent.event.EventData;
 import io.agentbox.agent.hook.StopHook;
+import io.agentbox.agent.mcp.McpServers;
 import io.agentbox.agent.model.ModelException;
 import io.agentbox.agent.model.ModelListener;
 import io.agentbox.agent.model.ModelRequest;
@@ -62,15 +63,37 @@ final class AgentLoop {
     Event run(String prompt) {
         Thread watchdog = options.timeout().map(this::startWatchdog).orElse(null);
         spans = RunSpans.start(options.tracing(), session.id(), prompt);
+        McpServers mcp = McpServers.none();
+        boolean announced = false;
+        String workdir = options.workingDirectory().orElse(options.sandboxSpec().workdir());
         try {
-            ToolRunner tools = new ToolRunner(options, options.workingDirectory().orElse(options.sandboxSpec().workdir()),
+            // MCP servers need the sandbox (stdio ones run in it) and run.started lists them with their
+            // tools, so with servers configured the sandbox comes first and its events follow run.started
+            List<EventData> early = new ArrayList<>();
+            if (!options.mcpServers().isEmpty()) {
+                try {
+                    sandbox = session.acquireSandbox(early::add);
+                    mcp = McpServers.start(options.mcpServers(), sandbox, session.cwd().get(), options.mcpTimeouts(), events::emit);
+                    McpServers servers = mcp;
+                    cancellation.onCancel(() -> servers.cancel(cancellation.reason().orElse("the run was canceled")));
+                } catch (RuntimeException e) {
+                    announce(prompt, new ToolRunner(options, options.tools(), workdir, events, cancellation, c -> null).offered(), List.of());
+                    announced = true;
+                    early.forEach(events::emit);
+                    throw e;
+                }
+            }
+            List<Tool> all = new ArrayList<>(options.tools());
+            all.addAll(mcp.tools());
+            ToolRunner tools = new ToolRunner(options, all, workdir,
                     events, cancellation, call -> new RunToolContext(sandbox, events.runId(), call.id(), session.cwd(), cancellation, spans),
                     spans);
             List<Tool> offered = tools.offered();
-            events.emit(new EventData.RunStarted(session.id(), options.model(), prompt, offered.stream().map(Tool::name).toList(),
-                    options.permissionMode().wireName(), options.workingDirectory().orElse(options.sandboxSpec().workdir()),
-                    spans.traceId()));
-            sandbox = session.acquireSandbox(events);
+            announce(prompt, offered, mcp.statuses());
+            announced = true;
+            early.forEach(events::emit);
+            mcp.statuses().forEach(events::emit);
+            if (sandbox == null) sandbox = session.acquireSandbox(events::emit);
             resources = sandbox.info().resources();
             String system = SystemPrompt.build(options, session.cwd().get(), sandbox.info());
             List<ObjectNode> toolSpecs = offered.stream().map(AgentLoop::toolSpec).toList();
@@ -128,10 +151,18 @@ final class AgentLoop {
                 checkLimits(false);
             }
         } catch (RuntimeException e) {
+            if (!announced) announce(prompt, List.of(), List.of());
             return finish(failure(e));
         } finally {
             if (watchdog != null) watchdog.interrupt();
+            mcp.close();
         }
+    }
+
+    private void announce(String prompt, List<Tool> offered, List<EventData.McpServerStatus> mcpServers) {
+        events.emit(new EventData.RunStarted(session.id(), options.model(), prompt, offered.stream().map(Tool::name).toList(),
+                options.permissionMode().wireName(), options.workingDirectory().orElse(options.sandboxSpec().workdir()), mcpServers,
+                spans.traceId()));
     }
 
     private ModelListener streamTo() {

@@ -4,6 +4,8 @@ import io.agentbox.agent.cost.Pricing;
 import io.agentbox.agent.hook.PostToolUseHook;
 import io.agentbox.agent.hook.PreToolUseHook;
 import io.agentbox.agent.hook.StopHook;
+import io.agentbox.agent.mcp.McpServerConfig;
+import io.agentbox.agent.mcp.McpTimeouts;
 import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.permission.PermissionCallback;
 import io.agentbox.agent.permission.PermissionMode;
@@ -16,7 +18,11 @@ import io.agentbox.sandbox.SandboxSpec;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -32,6 +38,8 @@ import java.util.OptionalInt;
  * @param keepSandbox        {@link Agent#run} leaves the sandbox it created alive (until its own timeout)
  * @param workingDirectory   the tools' starting directory in the sandbox (default: the sandbox's workdir)
  * @param contextWindow      tokens the model can read; older turns are compacted before it is reached
+ * @param mcpServers         MCP servers whose tools the model gets, by name (stdio ones run inside the sandbox)
+ * @param mcpTimeouts        limits of starting MCP servers and of each MCP call
  * @param tracing            OpenTelemetry spans of runs (default off)
  */
 public record AgentOptions(
@@ -60,6 +68,8 @@ public record AgentOptions(
         Pricing pricing,
         SessionStore sessionStore,
         int contextWindow,
+        Map<String, McpServerConfig> mcpServers,
+        McpTimeouts mcpTimeouts,
         Tracing tracing) {
 
     public AgentOptions {
@@ -69,5 +79,8 @@ public record AgentOptions(
         preToolUseHooks = List.copyOf(preToolUseHooks);
         postToolUseHooks = List.copyOf(postToolUseHooks);
         stopHooks = List.copyOf(stopHooks);
+        mcpServers = Collections.unmodifiableMap(new LinkedHashMap<>(mcpServers)); // keeps the configured order
+        mcpServers.keySet().forEach(McpServerConfig::checkName);
+        Objects.requireNonNull(mcpTimeouts, "mcpTimeouts");
     }
 }

@@ -152,12 +152,12 @@ public final class AgentSession implements AutoCloseable {
     // ---- used by AgentLoop ----
 
     /** The session's sandbox, created, reconnected or recreated as needed, with its deadline pushed out. */
-    synchronized Sandbox acquireSandbox(EventEmitter events) {
+    synchronized Sandbox acquireSandbox(java.util.function.Consumer<EventData> events) {
         if (options.sandbox().isPresent()) {
             sandbox = options.sandbox().get();
             ownsSandbox = false;
             sandboxId = Optional.of(sandbox.id());
-            events.emit(new EventData.SandboxReady(sandbox.id(), sandbox.info().template(), sandbox.info().workdir(), turns > 0));
+            events.accept(new EventData.SandboxReady(sandbox.id(), sandbox.info().template(), sandbox.info().workdir(), turns > 0));
         } else {
             boolean reused = false;
             Optional<String> lost = Optional.empty();
@@ -182,9 +182,9 @@ public final class AgentSession implements AutoCloseable {
                 ownsSandbox = true;
                 sandboxId = Optional.of(sandbox.id());
             }
-            lost.ifPresent(old -> events.emit(new EventData.SandboxRecreated(old, sandbox.id(),
+            lost.ifPresent(old -> events.accept(new EventData.SandboxRecreated(old, sandbox.id(),
                     "the previous sandbox had ended (expired or killed); files from earlier turns are gone")));
-            events.emit(new EventData.SandboxReady(sandbox.id(), options.sandboxSpec().template(), sandbox.info().workdir(), reused));
+            events.accept(new EventData.SandboxReady(sandbox.id(), options.sandboxSpec().template(), sandbox.info().workdir(), reused));
         }
         SandboxSpec spec = options.sandboxSpec();
         if (ownsSandbox) sandbox.setTimeout(spec.idleTimeout().orElse(spec.timeout()));

@@ -9,6 +9,7 @@ import io.agentbox.agent.event.EventData;
 import io.agentbox.agent.hook.HookDecision;
 import io.agentbox.agent.hook.PostToolUseHook;
 import io.agentbox.agent.hook.PreToolUseHook;
+import io.agentbox.agent.permission.BashCommand;
 import io.agentbox.agent.permission.PermissionDecision;
 import io.agentbox.agent.permission.PermissionMode;
 import io.agentbox.agent.permission.ToolRule;
@@ -47,17 +48,26 @@ final class ToolRunner {
     /** A call after the checks: either the input to run it with, or why it is refused. */
     private record Verdict(ToolUse call, Tool tool, Optional<String> refusal) {}
 
-    ToolRunner(AgentOptions options, String workdir, EventEmitter events, Cancellation cancellation,
+    private final List<Tool> all;
+
+    /** {@code all}: the options' tools plus the run's own (its MCP servers'). */
+    ToolRunner(AgentOptions options, List<Tool> all, String workdir, EventEmitter events, Cancellation cancellation,
+               Function<ToolUse, ToolContext> contexts) {
+        this(options, all, workdir, events, cancellation, contexts, RunSpans.off());
+    }
+
+    ToolRunner(AgentOptions options, List<Tool> all, String workdir, EventEmitter events, Cancellation cancellation,
                Function<ToolUse, ToolContext> contexts, RunSpans spans) {
         this.options = options;
         this.spans = spans;
+        this.all = List.copyOf(all);
         this.workdir = workdir;
         this.events = events;
         this.cancellation = cancellation;
         this.contexts = contexts;
-        for (Tool t : options.tools()) {
-            if (options.disallowedTools().stream().noneMatch(r -> r.coversWholeTool() && r.toolName().equals(t.name()))) {
-                tools.put(t.name(), t);
+        for (Tool t : this.all) {
+            if (options.disallowedTools().stream().noneMatch(r -> r.coversWholeTool() && r.matches(t.name(), Optional.empty(), workdir, false))) {
+                tools.putIfAbsent(t.name(), t);
             }
         }
     }
@@ -160,7 +170,7 @@ final class ToolRunner {
         ToolUse call = requested;
         Tool tool = tools.get(call.name());
         if (tool == null) {
-            boolean hidden = options.tools().stream().anyMatch(t -> t.name().equals(requested.name()));
+            boolean hidden = all.stream().anyMatch(t -> t.name().equals(requested.name()));
             return refuse(call, null, hidden ? "Permission denied: the tool " + call.name() + " is disallowed."
                     : "Error: no such tool available: " + call.name());
         }
@@ -189,7 +199,7 @@ final class ToolRunner {
         if (approved || mode == PermissionMode.BYPASS_PERMISSIONS || mode == PermissionMode.PLAN
                 || tool.access() == ToolAccess.READ
                 || mode == PermissionMode.ACCEPT_EDITS && tool.access() == ToolAccess.EDIT
-                || matchesAny(options.allowedTools(), tool, subject, true)) {
+                || ToolRule.allowAll(options.allowedTools(), tool.name(), subject, workdir)) {
             return new Verdict(call, tool, Optional.empty());
         }
         return ask(call, tool);
@@ -223,12 +233,15 @@ final class ToolRunner {
     private Optional<String> deniedByRule(Tool tool, JsonNode input) {
         Optional<String> subject = tool.ruleSubject(input);
         return options.disallowedTools().stream().filter(r -> r.matches(tool.name(), subject, workdir, false)).findFirst()
-                .map(r -> "Permission denied: " + tool.name() + subject.map(s -> " (" + s + ")").orElse("")
-                        + " is refused by the rule " + r + ".");
-    }
-
-    private boolean matchesAny(List<ToolRule> rules, Tool tool, Optional<String> subject, boolean all) {
-        return rules.stream().anyMatch(r -> r.matches(tool.name(), subject, workdir, all));
+                .map(r -> {
+                    String what = "Permission denied: " + tool.name() + subject.map(s -> " (" + s + ")").orElse("");
+                    Optional<String> opaque = r.toolName().equals("Bash") && r.specifier().isPresent()
+                            ? subject.flatMap(c -> BashCommand.analyse(c).unanalysable()) : Optional.empty();
+                    // a command the rules cannot see into could run what they forbid
+                    return opaque.map(why -> what + " is refused: the command " + why + ", and while a Bash deny rule ("
+                            + r + ") exists, commands that cannot be analysed do not run.")
+                            .orElse(what + " is refused by the rule " + r + ".");
+                });
     }
 
     private static Verdict refuse(ToolUse call, Tool tool, String why) {

@@ -155,6 +155,11 @@ class BuiltinToolsTest {
             assertThat(o.content()).contains("Exit code 3");
         });
         assertThat(cwd.get()).isEqualTo("/tmp");
+        // resetting the positional parameters neither loses the directory nor writes it over a file they name
+        sandbox.files().write("/workspace/named", "kept");
+        call("Bash", json("command", "set -- x /workspace/named; cd /workspace/sub"));
+        assertThat(cwd.get()).isEqualTo("/workspace/sub");
+        assertThat(sandbox.files().readText("/workspace/named")).isEqualTo("kept");
         ToolOutput slow = call("Bash", json("command", "sleep 5", "timeout", 300));
         assertThat(slow.isError()).isTrue();
         assertThat(slow.content()).contains("timed out");

@@ -47,6 +47,7 @@ public final class Main {
     }
 
     static int run(String[] args) {
+        QuietLogging.install();
         PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
         AgentboxCommand root = new AgentboxCommand();

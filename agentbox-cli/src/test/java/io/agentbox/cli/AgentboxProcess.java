@@ -24,32 +24,54 @@ final class AgentboxProcess {
     private final Path home;
     private final Map<String, String> env;
     private final Path cwd;
+    private final boolean bare;
 
     AgentboxProcess(Path home) {
-        this(home, Map.of(), null);
+        this(home, Map.of(), null, false);
     }
 
-    private AgentboxProcess(Path home, Map<String, String> env, Path cwd) {
+    private AgentboxProcess(Path home, Map<String, String> env, Path cwd, boolean bare) {
         this.home = home;
         this.env = Map.copyOf(env);
         this.cwd = cwd;
+        this.bare = bare;
+    }
+
+    /**
+     * The same, in a bare environment as systemd, cron or {@code env -i} give: only PATH, HOME and
+     * the data dir (plus {@link #withEnv} variables); no LANG or LC_*, so the C locale.
+     */
+    AgentboxProcess bare() {
+        return new AgentboxProcess(home, env, cwd, true);
+    }
+
+    /** The launcher, bin/agentbox, as a user's shell finds it. */
+    static List<String> launcher(String... args) {
+        List<String> command = new ArrayList<>(List.of(REPO.resolve("bin/agentbox").toString()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /** The same, with these environment variables (on top of a copy of this JVM's, less ANTHROPIC_*). */
     AgentboxProcess withEnv(Map<String, String> extra) {
         Map<String, String> all = new HashMap<>(env);
         all.putAll(extra);
-        return new AgentboxProcess(home, all, cwd);
+        return new AgentboxProcess(home, all, cwd, bare);
     }
 
     /** The same, started in {@code dir} (where a .env file would be read from). */
     AgentboxProcess in(Path dir) {
-        return new AgentboxProcess(home, env, dir);
+        return new AgentboxProcess(home, env, dir, bare);
     }
 
     /** Starts {@code agentbox ARGS} with stdout and stderr going to files, for a test that signals it. */
     Process start(Path stdout, Path stderr, String... args) {
-        ProcessBuilder pb = builder(jarCommand(args), cwd);
+        return start(jarCommand(args), stdout, stderr);
+    }
+
+    /** Starts any program (e.g. the launcher) with stdout and stderr going to files. */
+    Process start(List<String> command, Path stdout, Path stderr) {
+        ProcessBuilder pb = builder(command, cwd);
         pb.redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
         try {
             return pb.start();
@@ -67,6 +89,11 @@ final class AgentboxProcess {
     private ProcessBuilder builder(List<String> command, Path dir) {
         ProcessBuilder pb = new ProcessBuilder(command);
         if (dir != null) pb.directory(dir.toFile());
+        if (bare) {
+            pb.environment().clear();
+            pb.environment().put("PATH", "/usr/bin:/bin");
+            pb.environment().put("HOME", home.toString());
+        }
         pb.environment().keySet().removeIf(k -> k.startsWith("ANTHROPIC_") || k.equals("AGENTBOX_JAVA_OPTS") || k.equals("NO_COLOR"));
         pb.environment().put("AGENTBOX_HOME", home.toString());
         pb.environment().putAll(env);

@@ -1,6 +1,8 @@
 package io.agentbox.sandbox;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -17,6 +19,8 @@ import java.util.Optional;
  * @param resources   cgroup and disk limits
  * @param network     network policy
  * @param workdir     the default working directory of commands and of relative file paths
+ * @param secrets     credentials added to requests at the egress (never inside the sandbox)
+ * @param auditAll    record every allowed connection too, not only refusals
  */
 public record SandboxSpec(
         String template,
@@ -26,7 +30,9 @@ public record SandboxSpec(
         Map<String, String> env,
         Resources resources,
         NetworkPolicy network,
-        String workdir) {
+        String workdir,
+        List<SecretInjection> secrets,
+        boolean auditAll) {
 
     public static final String DEFAULT_TEMPLATE = "host";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
@@ -39,6 +45,10 @@ public record SandboxSpec(
         Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(workdir, "workdir");
+        secrets = List.copyOf(secrets);
+        if (!secrets.isEmpty() && network instanceof NetworkPolicy.None) {
+            throw new IllegalArgumentException("secrets need a network (open or allow); this sandbox has none");
+        }
         if (template.isBlank()) throw new IllegalArgumentException("template must not be blank");
         if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         if (!workdir.startsWith("/")) throw new IllegalArgumentException("workdir must be an absolute path, got " + workdir);
@@ -67,6 +77,8 @@ public record SandboxSpec(
         b.resources = resources;
         b.network = network;
         b.workdir = workdir;
+        b.secrets.addAll(secrets);
+        b.auditAll = auditAll;
         return b;
     }
 
@@ -79,6 +91,8 @@ public record SandboxSpec(
         private Resources resources = Resources.DEFAULT;
         private NetworkPolicy network = NetworkPolicy.none();
         private String workdir = DEFAULT_WORKDIR;
+        private final List<SecretInjection> secrets = new ArrayList<>();
+        private boolean auditAll;
 
         private Builder() {}
 
@@ -96,9 +110,12 @@ public record SandboxSpec(
         public Builder diskMb(long mb) { resources = resources.withDiskMb(mb); return this; }
         public Builder network(NetworkPolicy network) { this.network = network; return this; }
         public Builder workdir(String workdir) { this.workdir = workdir; return this; }
+        public Builder secret(SecretInjection secret) { secrets.add(secret); return this; }
+        public Builder secrets(List<SecretInjection> values) { secrets.addAll(values); return this; }
+        public Builder auditAll(boolean auditAll) { this.auditAll = auditAll; return this; }
 
         public SandboxSpec build() {
-            return new SandboxSpec(template, timeout, Optional.ofNullable(idleTimeout), metadata, env, resources, network, workdir);
+            return new SandboxSpec(template, timeout, Optional.ofNullable(idleTimeout), metadata, env, resources, network, workdir, secrets, auditAll);
         }
     }
 }

@@ -105,14 +105,14 @@ class IsolationTest {
     }
 
     @Test
-    void hostLoopbackIsUnreachableWithNetworkNoneAndReachableWithOpen() throws IOException {
+    void hostLoopbackIsUnreachableWithNetworkNoneAndWithOpen() throws IOException {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             int port = server.getLocalPort();
             String probe = "python3 -c \"import socket;s=socket.create_connection(('127.0.0.1'," + port + "),timeout=2);print('connected')\" 2>&1";
             CommandResult none = sh(sandboxes.create(), probe, false);
             assertThat(none.stdout()).doesNotContain("connected").containsAnyOf("refused", "unreachable");
             CommandResult open = sh(sandboxes.create(SandboxSpec.builder().network(NetworkPolicy.open()).build()), probe, false);
-            assertThat(open.stdout()).contains("connected");
+            assertThat(open.stdout()).doesNotContain("connected").containsAnyOf("refused", "unreachable");
         }
         CommandResult ifaces = sh(sandboxes.create(), "cat /proc/net/dev | tail -n +3 | cut -d: -f1", false);
         assertThat(ifaces.stdout().trim()).isEqualTo("lo");
@@ -207,6 +207,54 @@ class IsolationTest {
                 "CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000", "NoNewPrivs:\t1", "Seccomp:\t2");
         assertThat(Files.exists(Path.of("/proc/sys/kernel/domainname"))).isTrue();
         assertThat(sh(s, "cat /proc/sys/kernel/domainname", false).stdout()).doesNotContain("pwned");
+    }
+
+    /** Capabilities that would let a sandbox process reach past the sandbox (capability(7) numbers). */
+    static final java.util.Map<String, Integer> DANGEROUS_CAPS = java.util.Map.ofEntries(
+            java.util.Map.entry("CAP_DAC_READ_SEARCH", 2), java.util.Map.entry("CAP_NET_ADMIN", 12),
+            java.util.Map.entry("CAP_SYS_MODULE", 16), java.util.Map.entry("CAP_SYS_RAWIO", 17),
+            java.util.Map.entry("CAP_SYS_PTRACE", 19), java.util.Map.entry("CAP_SYS_ADMIN", 21),
+            java.util.Map.entry("CAP_SYS_BOOT", 22), java.util.Map.entry("CAP_MKNOD", 27),
+            java.util.Map.entry("CAP_SYSLOG", 34), java.util.Map.entry("CAP_PERFMON", 38),
+            java.util.Map.entry("CAP_BPF", 39));
+
+    @Test
+    void noSandboxProcessInitIncludedHoldsDangerousCapabilities() {
+        Sandbox s = sandboxes.create();
+        CommandHandle bg = s.commands().start(Command.of("sleep", "600"));
+        String status = sh(s, "for p in 1 self " + bg.pid() + "; do grep -H -E '^Cap(Eff|Prm|Inh|Amb):' /proc/$p/status; done", true).stdout();
+        assertThat(status.lines().count()).isEqualTo(12);
+        for (String line : status.lines().toList()) {
+            long mask = Long.parseUnsignedLong(line.substring(line.indexOf(':', line.indexOf(':') + 1) + 1).trim(), 16);
+            DANGEROUS_CAPS.forEach((name, bit) -> assertThat(mask & (1L << bit)).as("%s in %s", name, line).isZero());
+        }
+        // init keeps only the four capabilities it uses
+        String init = sh(s, "grep CapEff /proc/1/status", true).stdout();
+        long initCaps = Long.parseUnsignedLong(init.substring(init.indexOf(':') + 1).trim(), 16);
+        assertThat(initCaps).isEqualTo((1L << 5) | (1L << 6) | (1L << 7) | (1L << 8)); // KILL SETGID SETUID SETPCAP
+    }
+
+    @Test
+    void theFileApiReadsNoMoreThanItsCallerCould() {
+        Sandbox s = sandboxes.create();
+        for (String path : new String[] {"/proc/kallsyms", "/proc/1/environ", "/proc/1/maps", "/proc/self/status", "/sys/kernel/notes"}) {
+            try {
+                String text = s.files().readText(path);
+                // a served kallsyms must not give addresses away
+                assertThat(text.lines().filter(l -> !l.startsWith("0000000000000000")).findAny()).as(path).isEmpty();
+            } catch (SandboxFileException e) {
+                assertThat(e.reason()).as(path).isIn(Reason.REFUSED, Reason.NOT_FOUND, Reason.PERMISSION_DENIED);
+            }
+        }
+        // a link the sandbox plants does not lead the file API into /proc either
+        sh(s, "ln -s /proc/1/environ /workspace/env-link; ln -s /proc /workspace/proc-link", false);
+        assertThatThrownBy(() -> s.files().read("/workspace/env-link")).isInstanceOf(SandboxFileException.class);
+        assertThatThrownBy(() -> s.files().list("/workspace/proc-link/1")).isInstanceOf(SandboxFileException.class);
+        assertThatThrownBy(() -> s.files().write("/proc/self/oom_score_adj", "-1000")).isInstanceOf(SandboxFileException.class)
+                .satisfies(e -> assertThat(((SandboxFileException) e).reason()).isEqualTo(Reason.REFUSED));
+        // and what the sandbox's root keeps to itself stays closed to the file API (no DAC override in init)
+        sh(s, "mkdir -m 700 /tmp/rootonly && echo mine > /tmp/rootonly/f", true);
+        assertThatThrownBy(() -> s.files().read("/tmp/rootonly/f")).isInstanceOf(SandboxFileException.class);
     }
 
     @Test

@@ -125,8 +125,12 @@ class LifecycleTest {
         long before = countStateDirs();
         assertThatThrownBy(() -> sandboxes.create(SandboxSpec.builder().template("no-such-template").build()))
                 .isInstanceOf(SandboxException.class).hasMessageContaining("unknown template 'no-such-template'");
-        assertThatThrownBy(() -> sandboxes.create(SandboxSpec.builder().network(NetworkPolicy.allow("example.com")).build()))
-                .isInstanceOf(SandboxException.class).hasMessageContaining("allowlist");
+        assertThatThrownBy(() -> sandboxes.create(SandboxSpec.builder().network(NetworkPolicy.open())
+                .secret(SecretInjection.fromEnv("api.test", "X-Api-Key", "AGENTBOX_TEST_UNSET_SECRET")).build()))
+                .isInstanceOf(SandboxException.class).hasMessageContaining("AGENTBOX_TEST_UNSET_SECRET is not set");
+        assertThatThrownBy(() -> NetworkPolicy.allow("http://example.com/")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SandboxSpec.builder().secret(SecretInjection.parse("api.test:X-Key=K")).build())
+                .hasMessageContaining("secrets need a network");
         assertThatThrownBy(() -> SandboxSpec.builder().timeout(Duration.ZERO).build()).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SandboxSpec.builder().memoryMb(1).build()).hasMessageContaining("memory");
         assertThatThrownBy(() -> SandboxSpec.builder().workdir("relative").build()).hasMessageContaining("absolute");

@@ -3,7 +3,6 @@ package io.agentbox.server;
 import io.agentbox.ErrorCategory;
 import io.agentbox.agent.cost.Pricing;
 import io.agentbox.agent.model.AnthropicModelClient;
-import io.agentbox.agent.model.ModelConfig;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.Sandboxes;
 import io.agentbox.server.analytics.AnalyticsRoutes;
@@ -12,6 +11,7 @@ import io.agentbox.server.auth.ApiKeys;
 import io.agentbox.server.auth.Authenticator;
 import io.agentbox.server.auth.RateLimiter;
 import io.agentbox.server.auth.TenancyService;
+import io.agentbox.server.e2b.E2bApi;
 import io.agentbox.server.http.ApiRoute;
 import io.agentbox.server.http.EventStream;
 import io.agentbox.server.http.HttpServer;
@@ -92,6 +92,7 @@ public final class AgentboxServer implements AutoCloseable {
 
     private Database db;
     private HttpServer http;
+    private E2bApi e2b;
     private Scheduler scheduler;
     private Reaper reaper;
     private RunService runService;
@@ -167,8 +168,10 @@ public final class AgentboxServer implements AutoCloseable {
             unavailable = Optional.of(why);
             executor = run -> run.fail(ErrorCategory.INTERNAL, why);
         } else {
-            AnthropicModelClient client = AnthropicModelClient.builder(new ModelConfig(config.anthropicApiKey(), Optional.empty(),
-                    config.anthropicBaseUrl(), config.model().orElse(ModelConfig.DEFAULT_MODEL))).build();
+            AnthropicModelClient.Builder b = AnthropicModelClient.builder().apiKey(config.anthropicApiKey().orElseThrow());
+            config.anthropicBaseUrl().ifPresent(b::baseUrl);
+            config.model().ifPresent(b::model);
+            AnthropicModelClient client = b.build();
             modelClient = Optional.of(client);
             executor = new AgentExecutor(config, client, pricing(), sandboxes, sessionStore, tenancy, budgets, capture,
                     permissions, metrics, clock, telemetry);
@@ -189,9 +192,10 @@ public final class AgentboxServer implements AutoCloseable {
         SessionRoutes sessionRoutes = new SessionRoutes(sessionService, runService);
         routes.addAll(sessionRoutes.routes());
         routes.addAll(new WebSocketRoutes(runService, sessionService, sessionRoutes, stream, closing::get).routes());
-        routes.addAll(new SandboxRoutes(new RawSandboxes(sandboxes), runService, config.maxUploadBytes()).routes());
+        RawSandboxes rawSandboxes = new RawSandboxes(sandboxes, sessionStore);
+        routes.addAll(new SandboxRoutes(rawSandboxes, runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
-        routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(ModelConfig.DEFAULT_MODEL), clock)).routes());
+        routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(AnthropicModelClient.DEFAULT_MODEL), clock)).routes());
         List<ApiRoute> documented = new ArrayList<>(routes);
         byte[][] openApi = new byte[1][];
         OpsRoutes ops = new OpsRoutes(() -> !closing.get() && db.ping(), metrics, () -> openApi[0]);
@@ -199,12 +203,37 @@ public final class AgentboxServer implements AutoCloseable {
         openApi[0] = Json.write(OpenApi.document(documented, VERSION)).getBytes(StandardCharsets.UTF_8);
 
         Authenticator authenticator = new Authenticator(tenancy, clock, config.bootstrapKey(), tenant.ownerPrincipalId());
-        http = new HttpServer(config, documented, authenticator, new RateLimiter(config.rateLimit()), metrics,
+        RateLimiter rateLimiter = new RateLimiter(config.rateLimit());
+        http = new HttpServer(config, documented, authenticator, rateLimiter, metrics,
                 new HttpTracing(telemetry)::install);
         http.start();
+        if (config.e2bPort().isPresent()) startE2b(sandboxes, rawSandboxes, authenticator, rateLimiter);
         scheduler.start();
         reaper = new Reaper(config, runs, runService, List.of(sessionService::reapIdle), clock);
         reaper.start();
+    }
+
+    /**
+     * The E2B-compatible API on its own port. It is an addition to the service: when its port is taken the
+     * server still starts, and says so.
+     */
+    private void startE2b(SandboxService sandboxes, RawSandboxes raw, Authenticator authenticator, RateLimiter rateLimiter) {
+        E2bApi api = new E2bApi(config.host(), config.e2bPort().getAsInt(), config.dataDir(), sandboxes, raw, authenticator,
+                rateLimiter, config.maxBodyBytes(), config.maxUploadBytes(), clock);
+        try {
+            api.start();
+            e2b = api;
+        } catch (RuntimeException e) {
+            quietly(api::close);
+            LOG.warn("the E2B-compatible API did not start on port {}: {} (set --e2b-port to another port, or off)",
+                    config.e2bPort().getAsInt(), e.getMessage());
+        }
+    }
+
+    /** The base URL of the E2B-compatible API (both {@code E2B_API_URL} and {@code E2B_SANDBOX_URL}), when it runs. */
+    public Optional<String> e2bUrl() {
+        requireRunning();
+        return Optional.ofNullable(e2b).map(a -> config.baseUrl(a.port()));
     }
 
     /** Model prices: the defaults, with {@code <data dir>/pricing.json} laid over them when it exists. */
@@ -286,6 +315,7 @@ public final class AgentboxServer implements AutoCloseable {
     private void shutdownComponents() {
         closing.set(true);
         if (http != null) quietly(http::close);
+        if (e2b != null) quietly(e2b::close);
         if (reaper != null) quietly(reaper::close);
         if (scheduler != null) {
             List<Run> left = scheduler.drain(config.shutdownGrace());

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.function.Function;
 
@@ -57,7 +58,8 @@ public record ServerConfig(
         Optional<String> model,
         LogFormat logFormat,
         String logLevel,
-        Optional<Path> logFile) {
+        Optional<Path> logFile,
+        OptionalInt e2bPort) {
 
     public enum LogFormat { JSON, TEXT, NONE }
 
@@ -95,7 +97,9 @@ public record ServerConfig(
         MODEL("model", "ANTHROPIC_MODEL", "default model of runs"),
         LOG_FORMAT("log-format", "AGENTBOX_LOG_FORMAT", "json (default), text, or none to leave logging alone"),
         LOG_LEVEL("log-level", "AGENTBOX_LOG_LEVEL", "info (default), debug, warn, error"),
-        LOG_FILE("log-file", "AGENTBOX_LOG_FILE", "write logs to this file instead of stderr");
+        LOG_FILE("log-file", "AGENTBOX_LOG_FILE", "write logs to this file instead of stderr"),
+        E2B_PORT("e2b-port", "AGENTBOX_E2B_PORT", "port of the E2B-compatible API (control plane and envd), 0 for any free port, "
+                + "off to disable (default 3000; any free port when --port is 0)");
 
         private final String key;
         private final String env;
@@ -123,11 +127,18 @@ public record ServerConfig(
     /** The flag or variable naming a config file (properties format, keys as in {@link Setting}). */
     public static final String CONFIG_FILE_KEY = "config";
     public static final String CONFIG_FILE_ENV = "AGENTBOX_CONFIG";
+    /** The E2B-compatible API's default port (any free port instead when the main port is 0). */
+    public static final int DEFAULT_E2B_PORT = 3000;
+    /** {@code e2b-port off}: no E2B-compatible API. */
+    public static final int E2B_OFF = -1;
 
     public ServerConfig {
         if (host.isBlank()) throw new ConfigException("host must not be blank");
         if (port < 0 || port > 65535) throw new ConfigException("port must be 0..65535, got " + port);
         if (maxPromptBytes <= 0 || maxBodyBytes <= 0 || maxUploadBytes <= 0) throw new ConfigException("size limits must be positive");
+        if (e2bPort.isPresent() && (e2bPort.getAsInt() < 0 || e2bPort.getAsInt() > 65535)) {
+            throw new ConfigException("e2b-port must be 0..65535 or off, got " + e2bPort.getAsInt());
+        }
         if (workspaceConcurrency < 1) throw new ConfigException("workspace-concurrency must be >= 1");
         if (maxConcurrentRuns < 1) throw new ConfigException("max-concurrent-runs must be >= 1");
         if (artifactMaxFiles < 0 || artifactMaxFileBytes < 0 || artifactMaxRunBytes < 0) throw new ConfigException("artifact limits must be >= 0");
@@ -151,6 +162,7 @@ public record ServerConfig(
         b.heartbeatInterval = heartbeatInterval; b.heartbeatTimeout = heartbeatTimeout; b.sseKeepAlive = sseKeepAlive; b.shutdownGrace = shutdownGrace;
         b.nodeId = nodeId; b.anthropicBaseUrl = anthropicBaseUrl.orElse(null); b.anthropicApiKey = anthropicApiKey.orElse(null);
         b.model = model.orElse(null); b.logFormat = logFormat; b.logLevel = logLevel; b.logFile = logFile.orElse(null);
+        b.e2bPort = e2bPort.isPresent() ? e2bPort.getAsInt() : E2B_OFF;
         return b;
     }
 
@@ -270,6 +282,7 @@ public record ServerConfig(
         private LogFormat logFormat = LogFormat.JSON;
         private String logLevel = "info";
         private Path logFile;
+        private Integer e2bPort;
 
         private Builder() {}
 
@@ -306,6 +319,8 @@ public record ServerConfig(
         public Builder logFormat(LogFormat v) { logFormat = v; return this; }
         public Builder logLevel(String v) { logLevel = v; return this; }
         public Builder logFile(Path v) { logFile = v; return this; }
+        /** The E2B-compatible API's port; {@link #E2B_OFF} disables it. */
+        public Builder e2bPort(int v) { e2bPort = v; return this; }
 
         void apply(Setting s, String v) {
             Function<String, Duration> dur = Durations::parse;
@@ -344,6 +359,7 @@ public record ServerConfig(
                 case LOG_FORMAT -> logFormat(LogFormat.valueOf(v.toUpperCase(Locale.ROOT)));
                 case LOG_LEVEL -> logLevel(v);
                 case LOG_FILE -> logFile(Path.of(v));
+                case E2B_PORT -> e2bPort(v.equalsIgnoreCase("off") ? E2B_OFF : Integer.parseInt(v));
             }
         }
 
@@ -355,7 +371,12 @@ public record ServerConfig(
                     runTimeout, bootTimeout, sessionIdleTimeout, permissionTimeout, reaperInterval, heartbeatInterval, heartbeatTimeout,
                     sseKeepAlive, shutdownGrace, nodeId != null ? nodeId : defaultNodeId(),
                     Optional.ofNullable(anthropicBaseUrl), Optional.ofNullable(anthropicApiKey), Optional.ofNullable(model),
-                    logFormat, logLevel, Optional.ofNullable(logFile));
+                    logFormat, logLevel, Optional.ofNullable(logFile), e2bPort());
+        }
+
+        private OptionalInt e2bPort() {
+            if (e2bPort == null) return OptionalInt.of(port == 0 ? 0 : DEFAULT_E2B_PORT);
+            return e2bPort == E2B_OFF ? OptionalInt.empty() : OptionalInt.of(e2bPort);
         }
     }
 }

@@ -70,7 +70,8 @@ class SandboxApiTest extends ServerTestBase {
             var up = m.postBytes("/v1/sandboxes/" + id + "/files?path=/workspace/app.py", content, "application/octet-stream");
             assertThat(up.status()).isEqualTo(201);
             assertThat(up.json().get("size").asInt()).isEqualTo(content.length);
-            var down = t.viewer().get("/v1/sandboxes/" + id + "/files?path=app.py");
+            assertThat(t.viewer().get("/v1/sandboxes/" + id + "/files?path=app.py").status()).as("viewers do not read files").isEqualTo(403);
+            var down = m.get("/v1/sandboxes/" + id + "/files?path=app.py");
             assertThat(down.status()).isEqualTo(200);
             assertThat(down.raw().body()).isEqualTo(content);
             var listing = m.get("/v1/sandboxes/" + id + "/files?path=/workspace");

@@ -20,16 +20,52 @@ import java.util.Optional;
  */
 public sealed interface EventData {
 
-    /** A run began. {@code tools} are the names offered to the model. */
-    /** {@code traceId}: the run's OpenTelemetry trace, when it is traced. */
+    /**
+     * A run began. {@code tools} are the names offered to the model (MCP tools included); {@code mcpServers}
+     * the run's MCP servers with their status after startup; {@code traceId} the run's OpenTelemetry trace,
+     * when it is traced.
+     */
     record RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd,
+                      List<McpServerStatus> mcpServers,
                       @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> traceId) implements EventData {
-        public RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd) {
-            this(sessionId, model, prompt, tools, permissionMode, cwd, Optional.empty());
+        public RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd,
+                          List<McpServerStatus> mcpServers) {
+            this(sessionId, model, prompt, tools, permissionMode, cwd, mcpServers, Optional.empty());
         }
 
         public RunStarted {
             tools = List.copyOf(tools);
+            mcpServers = mcpServers == null ? List.of() : List.copyOf(mcpServers); // absent in events of older runs
+            traceId = traceId == null ? Optional.empty() : traceId;
+        }
+
+        public RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd) {
+            this(sessionId, model, prompt, tools, permissionMode, cwd, List.of());
+        }
+    }
+
+    /**
+     * An MCP server's state: after startup ({@code connected} with its tool count, or {@code failed}), and again
+     * when it fails during the run (it exited, or missed a timeout and was stopped). {@code transport} is
+     * {@code stdio}, {@code http} or {@code sse}; {@code error} says why it failed.
+     */
+    record McpServerStatus(String name, String status, String transport, int tools, Optional<String> error) implements EventData {
+        public static final String CONNECTED = "connected";
+        public static final String FAILED = "failed";
+
+        public McpServerStatus {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(status, "status");
+            error = error == null ? Optional.empty() : error;
+        }
+    }
+
+    /** Progress reported by an MCP server during a tool call ({@code id} is the tool call's id). */
+    record McpProgress(String id, String server, String tool, double progress, Optional<Double> total, Optional<String> message)
+            implements EventData {
+        public McpProgress {
+            total = total == null ? Optional.empty() : total;
+            message = message == null ? Optional.empty() : message;
         }
     }
 
@@ -108,6 +144,8 @@ public sealed interface EventData {
             add("usage", ModelUsage.class);
             add("retry", Retry.class);
             add("compaction", Compaction.class);
+            add("mcp.server", McpServerStatus.class);
+            add("mcp.progress", McpProgress.class);
             add("run.completed", RunCompleted.class);
             add("run.failed", RunFailed.class);
             add("run.canceled", RunCanceled.class);

@@ -39,6 +39,9 @@ import java.util.concurrent.TimeUnit;
 public final class AnthropicModelClient implements ModelClient {
     private static final String THINKING_BETA = "interleaved-thinking-2025-05-14";
 
+    /** The model used when neither the builder nor {@code ANTHROPIC_MODEL} names one. */
+    public static final String DEFAULT_MODEL = ModelConfig.DEFAULT_MODEL;
+
     private final AnthropicClient client;
     private final String defaultModel;
     private final int maxRetries;
@@ -47,7 +50,7 @@ public final class AnthropicModelClient implements ModelClient {
     private final Optional<String> secret;
 
     private AnthropicModelClient(Builder b) {
-        ModelConfig config = b.config.requireCredentials();
+        ModelConfig config = new ModelConfig(b.apiKey, b.authToken, b.baseUrl, b.model).requireCredentials();
         AnthropicOkHttpClient.Builder sdk = AnthropicOkHttpClient.builder().maxRetries(0).timeout(b.timeout)
                 .addInterceptor(okhttp -> new JdkHttpTransport(b.timeout, okhttp));
         if (config.apiKey().isPresent()) {
@@ -66,11 +69,15 @@ public final class AnthropicModelClient implements ModelClient {
 
     /** Configured from the environment and {@code ./.env}; throws {@code ConfigException} without a key. */
     public static AnthropicModelClient fromEnvironment() {
-        return builder(ModelConfig.fromEnvironment()).build();
+        return builder().fromEnvironment().build();
     }
 
-    public static Builder builder(ModelConfig config) {
-        return new Builder(config);
+    /**
+     * An explicit configuration: {@code AnthropicModelClient.builder().apiKey(key).baseUrl(url).build()}.
+     * Nothing is read from the environment unless {@link Builder#fromEnvironment()} is called.
+     */
+    public static Builder builder() {
+        return new Builder();
     }
 
     @Override
@@ -260,15 +267,38 @@ public final class AnthropicModelClient implements ModelClient {
     }
 
     public static final class Builder {
-        private final ModelConfig config;
+        private Optional<String> apiKey = Optional.empty();
+        private Optional<String> authToken = Optional.empty();
+        private Optional<String> baseUrl = Optional.empty();
+        private String model = ModelConfig.DEFAULT_MODEL;
         private int maxRetries = 4;
         private Duration initialBackoff = Duration.ofMillis(500);
         private Duration maxBackoff = Duration.ofSeconds(8);
         private Duration timeout = Duration.ofMinutes(10);
 
-        private Builder(ModelConfig config) {
-            this.config = config;
+        private Builder() {}
+
+        /**
+         * Takes {@code ANTHROPIC_API_KEY} (or {@code ANTHROPIC_AUTH_TOKEN}), {@code ANTHROPIC_BASE_URL} and
+         * {@code ANTHROPIC_MODEL} from the environment, then from {@code ./.env} for what the environment lacks.
+         */
+        public Builder fromEnvironment() {
+            ModelConfig env = ModelConfig.fromEnvironment();
+            apiKey = env.apiKey();
+            authToken = env.authToken();
+            baseUrl = env.baseUrl();
+            model = env.model();
+            return this;
         }
+
+        /** The {@code x-api-key} credential. */
+        public Builder apiKey(String key) { apiKey = nonBlank(key, "apiKey"); authToken = Optional.empty(); return this; }
+        /** A bearer token instead of an API key. */
+        public Builder authToken(String token) { authToken = nonBlank(token, "authToken"); apiKey = Optional.empty(); return this; }
+        /** Default {@code https://api.anthropic.com}. */
+        public Builder baseUrl(String url) { baseUrl = nonBlank(url, "baseUrl"); return this; }
+        /** The model used when a request names none (default {@code claude-sonnet-4-5}). */
+        public Builder model(String id) { model = nonBlank(id, "model").orElseThrow(); return this; }
 
         /** Retries after the first attempt (default 4). */
         public Builder maxRetries(int n) { if (n < 0) throw new IllegalArgumentException("maxRetries must be >= 0"); maxRetries = n; return this; }
@@ -280,6 +310,11 @@ public final class AnthropicModelClient implements ModelClient {
 
         public AnthropicModelClient build() {
             return new AnthropicModelClient(this);
+        }
+
+        private static Optional<String> nonBlank(String value, String what) {
+            if (value == null || value.isBlank()) throw new IllegalArgumentException(what + " must not be blank");
+            return Optional.of(value.strip());
         }
     }
 }

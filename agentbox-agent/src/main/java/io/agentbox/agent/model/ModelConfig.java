@@ -10,20 +10,20 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Model settings as Anthropic's own tools read them: {@code ANTHROPIC_API_KEY} (or
+ * Model settings as Anthropic's own tools read them (the environment half of {@link AnthropicModelClient.Builder}): {@code ANTHROPIC_API_KEY} (or
  * {@code ANTHROPIC_AUTH_TOKEN}), {@code ANTHROPIC_BASE_URL}, {@code ANTHROPIC_MODEL}, from the
  * environment, then from a {@code .env} file in the working directory for what the environment lacks.
  * {@link #toString()} never shows a secret.
  */
-public record ModelConfig(Optional<String> apiKey, Optional<String> authToken, Optional<String> baseUrl, String model) {
-    public static final String DEFAULT_MODEL = "claude-sonnet-4-5";
+record ModelConfig(Optional<String> apiKey, Optional<String> authToken, Optional<String> baseUrl, String model) {
+    static final String DEFAULT_MODEL = "claude-sonnet-4-5";
 
-    public static ModelConfig fromEnvironment() {
+    static ModelConfig fromEnvironment() {
         return fromEnvironment(System.getenv(), Path.of("").toAbsolutePath());
     }
 
     /** {@code env} wins over {@code dir/.env}. */
-    public static ModelConfig fromEnvironment(Map<String, String> env, Path dir) {
+    static ModelConfig fromEnvironment(Map<String, String> env, Path dir) {
         Map<String, String> merged = new LinkedHashMap<>(readDotEnv(dir.resolve(".env")));
         env.forEach((k, v) -> {
             if (v != null && !v.isEmpty()) merged.put(k, v);
@@ -33,7 +33,7 @@ public record ModelConfig(Optional<String> apiKey, Optional<String> authToken, O
     }
 
     /** @throws ConfigException naming {@code ANTHROPIC_API_KEY} when there is neither a key nor a token */
-    public ModelConfig requireCredentials() {
+    ModelConfig requireCredentials() {
         if (apiKey.isEmpty() && authToken.isEmpty()) {
             throw new ConfigException("ANTHROPIC_API_KEY is not set: export it (or ANTHROPIC_AUTH_TOKEN), or put it in a .env file");
         }

@@ -40,7 +40,8 @@ final class ClaudeStreamJsonFormatter implements EventFormatter {
                 o.put("cwd", s.cwd());
                 o.put("session_id", sessionId);
                 o.set("tools", Events.mapper().valueToTree(s.tools()));
-                o.putArray("mcp_servers");
+                var servers = o.putArray("mcp_servers");
+                s.mcpServers().forEach(m -> servers.addObject().put("name", m.name()).put("status", m.status()));
                 o.put("model", s.model());
                 o.put("permissionMode", s.permissionMode());
                 o.putArray("slash_commands");

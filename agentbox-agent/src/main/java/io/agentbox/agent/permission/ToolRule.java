@@ -12,14 +12,15 @@ import java.util.regex.Pattern;
  * {@code Bash(git:*)} (prefix), {@code Bash(npm run *)} (wildcard), {@code Edit(src/**)},
  * {@code Read(./docs/**)}, {@code Read(/etc/**)}, {@code WebFetch(domain:example.com)}.
  * Path rules of {@code Edit} also cover Write and MultiEdit, those of {@code Read} also Glob, Grep and LS;
- * relative path patterns are relative to the agent's working directory.
+ * relative path patterns are relative to the agent's working directory. Bash rules match the programs a
+ * command starts as {@link BashCommand} finds them, not its text.
+ * MCP tools ({@code mcp__<server>__<tool>}) match by name: {@code mcp__memory__create_entities} one tool,
+ * {@code mcp__github} or {@code mcp__github__*} every tool of that server; a name may end in {@code *}.
  */
 public record ToolRule(String toolName, Optional<String> specifier) {
-    private static final Pattern SYNTAX = Pattern.compile("([A-Za-z_][A-Za-z0-9_.-]*)(?:\\((.*)\\))?", Pattern.DOTALL);
+    private static final Pattern SYNTAX = Pattern.compile("([A-Za-z_][A-Za-z0-9_.-]*\\*?)(?:\\((.*)\\))?", Pattern.DOTALL);
     private static final Set<String> EDIT_TOOLS = Set.of("Edit", "Write", "MultiEdit");
     private static final Set<String> READ_TOOLS = Set.of("Read", "Glob", "Grep", "LS");
-    /** Splits a shell command into the simple commands it chains. */
-    private static final Pattern SHELL_SEPARATORS = Pattern.compile("&&|\\|\\||[;|&\\n]");
 
     public static ToolRule parse(String rule) {
         var m = SYNTAX.matcher(rule.strip());
@@ -60,10 +61,12 @@ public record ToolRule(String toolName, Optional<String> specifier) {
      *
      * @param subject the call's rule subject (command, path or URL), see {@code Tool.ruleSubject}
      * @param workdir the agent's working directory, against which relative patterns and paths resolve
-     * @param all     for compound shell commands: true = every part must match (allow rules), false = any part (deny rules)
+     * @param all     true for an allow rule (a Bash rule must cover every program the command may start),
+     *                false for a deny rule (a Bash rule covers a command if it covers any program the command may
+     *                start, and every command that {@link BashCommand} cannot analyse)
      */
     public boolean matches(String tool, Optional<String> subject, String workdir, boolean all) {
-        if (specifier.isEmpty()) return toolName.equals(tool);
+        if (specifier.isEmpty()) return matchesName(tool);
         String spec = specifier.get();
         if (toolName.equals("Bash") && tool.equals("Bash")) return subject.map(c -> matchesCommand(spec, c, all)).orElse(false);
         if (toolName.equals("WebFetch") && tool.equals("WebFetch")) return subject.map(u -> matchesUrl(spec, u)).orElse(false);
@@ -79,31 +82,28 @@ public record ToolRule(String toolName, Optional<String> specifier) {
         return specifier.map(s -> toolName + "(" + s + ")").orElse(toolName);
     }
 
-    private static boolean matchesCommand(String spec, String command, boolean all) {
-        boolean substitution = command.contains("$(") || command.contains("`");
-        List<String> parts = SHELL_SEPARATORS.splitAsStream(command).map(String::strip).filter(s -> !s.isEmpty()).toList();
-        if (parts.isEmpty()) return false;
-        if (all) {
-            // a command substitution could run anything: never pre-approve it by prefix
-            return !substitution && parts.stream().allMatch(p -> matchesSimpleCommand(spec, p));
-        }
-        return matchesSimpleCommand(spec, command.strip()) || parts.stream().anyMatch(p -> matchesSimpleCommand(spec, p));
+    /** A plain rule: the tool's name, a name prefix ending in {@code *}, or a whole MCP server ({@code mcp__<server>}). */
+    private boolean matchesName(String tool) {
+        if (toolName.equals(tool)) return true;
+        if (toolName.endsWith("*")) return tool.startsWith(toolName.substring(0, toolName.length() - 1));
+        return toolName.startsWith("mcp__") && toolName.indexOf("__", 5) < 0 && tool.startsWith(toolName + "__");
     }
 
-    private static boolean matchesSimpleCommand(String spec, String command) {
-        if (spec.endsWith(":*")) {
-            String prefix = spec.substring(0, spec.length() - 2).strip();
-            return command.equals(prefix) || command.startsWith(prefix + " ");
-        }
-        if (spec.contains("*")) {
-            StringBuilder re = new StringBuilder();
-            for (String piece : spec.split("\\*", -1)) {
-                if (!re.isEmpty()) re.append(".*");
-                re.append(Pattern.quote(piece));
-            }
-            return Pattern.compile(re.toString(), Pattern.DOTALL).matcher(command).matches();
-        }
-        return command.equals(spec);
+    private static boolean matchesCommand(String spec, String command, boolean all) {
+        BashCommand c = BashCommand.analyse(command);
+        return all ? c.allowedBy(List.of(spec)) : c.deniedBy(spec);
+    }
+
+    /**
+     * Whether allow rules approve a call: for Bash, every program the command may start must be
+     * covered by some rule (a compound command is allowed only if each part is); for other tools one
+     * rule must cover the call.
+     */
+    public static boolean allowAll(List<ToolRule> rules, String tool, Optional<String> subject, String workdir) {
+        if (!tool.equals("Bash") || subject.isEmpty()) return rules.stream().anyMatch(r -> r.matches(tool, subject, workdir, true));
+        if (rules.stream().anyMatch(r -> r.toolName.equals("Bash") && r.coversWholeTool())) return true;
+        List<String> specs = rules.stream().filter(r -> r.toolName.equals("Bash")).flatMap(r -> r.specifier.stream()).toList();
+        return !specs.isEmpty() && BashCommand.analyse(subject.get()).allowedBy(specs);
     }
 
     private static boolean matchesUrl(String spec, String url) {

@@ -18,8 +18,11 @@ import java.util.Optional;
 final class BashTool extends SandboxTool {
     static final long DEFAULT_TIMEOUT_MS = 120_000;
     static final long MAX_TIMEOUT_MS = 600_000;
-    /** Runs $1 and records the directory it ended in to $2, even when the command calls exit. */
-    private static final String WRAPPER = "trap 'pwd -P > \"$2\" 2>/dev/null' EXIT\neval \"$1\"";
+    /**
+     * Runs $1 and records the directory it ended in to $2, even when the command calls exit. The
+     * path is fixed into the trap when it is set: the command may reset the positional parameters.
+     */
+    private static final String WRAPPER = "trap \"pwd -P > $(printf %q \"$2\") 2>/dev/null\" EXIT\neval \"$1\"";
     /** Runs $1 in the background with its output in the file $2. */
     private static final String BACKGROUND = "exec > \"$2\" 2>&1 < /dev/null\neval \"$1\"";
 

@@ -8,8 +8,13 @@ import io.agentbox.agent.event.Events;
 import java.util.List;
 import java.util.Optional;
 
-/** Builds input schemas in Claude Code's style (JSON Schema 2020-12, no extra properties) and reads inputs. */
-final class Schema {
+/**
+ * Builds a tool's input schema in Claude Code's style (JSON Schema 2020-12, an object with no extra properties):
+ * <pre>{@code
+ * ObjectNode schema = Schema.object().string("city", true, "City name").integer("days", false, "Forecast days").build();
+ * }</pre>
+ */
+public final class Schema {
     private final ObjectNode root = Events.mapper().createObjectNode();
     private final ObjectNode properties;
     private final ArrayNode required;
@@ -22,23 +27,29 @@ final class Schema {
         root.put("additionalProperties", false);
     }
 
-    static Schema object() {
+    /** An empty object schema to add properties to. */
+    public static Schema object() {
         return new Schema();
     }
 
-    Schema string(String name, boolean isRequired, String description) {
+    public Schema string(String name, boolean isRequired, String description) {
         return prop(name, "string", isRequired, description);
     }
 
-    Schema number(String name, boolean isRequired, String description) {
+    public Schema number(String name, boolean isRequired, String description) {
         return prop(name, "number", isRequired, description);
     }
 
-    Schema bool(String name, String description) {
+    public Schema integer(String name, boolean isRequired, String description) {
+        return prop(name, "integer", isRequired, description);
+    }
+
+    /** An optional boolean. */
+    public Schema bool(String name, String description) {
         return prop(name, "boolean", false, description);
     }
 
-    Schema enumeration(String name, List<String> values, String description) {
+    public Schema enumeration(String name, List<String> values, String description) {
         ObjectNode p = properties.putObject(name);
         p.put("type", "string");
         ArrayNode e = p.putArray("enum");
@@ -47,7 +58,8 @@ final class Schema {
         return this;
     }
 
-    Schema property(String name, ObjectNode schema, boolean isRequired) {
+    /** A property with a schema of its own (arrays, nested objects). */
+    public Schema property(String name, ObjectNode schema, boolean isRequired) {
         properties.set(name, schema);
         if (isRequired) required.add(name);
         return this;
@@ -61,7 +73,7 @@ final class Schema {
         return this;
     }
 
-    ObjectNode build() {
+    public ObjectNode build() {
         return root.deepCopy();
     }
 

@@ -11,6 +11,24 @@ import java.util.Optional;
  * an exception becomes an error result too.
  */
 public interface Tool {
+    /** What a tool built with {@link Tool#of} does with a call. */
+    @FunctionalInterface
+    interface Handler {
+        ToolOutput call(JsonNode input, ToolContext context);
+    }
+
+    /**
+     * A custom tool in one expression; it may change things ({@link ToolAccess#EXECUTE}), so permission modes
+     * treat it like Bash. Use {@link #of(String, String, ObjectNode, ToolAccess, Handler)} for a read-only one.
+     */
+    static Tool of(String name, String description, ObjectNode inputSchema, Handler handler) {
+        return of(name, description, inputSchema, ToolAccess.EXECUTE, handler);
+    }
+
+    static Tool of(String name, String description, ObjectNode inputSchema, ToolAccess access, Handler handler) {
+        return new FunctionTool(name, description, inputSchema, access, handler);
+    }
+
     String name();
 
     String description();

@@ -5,7 +5,6 @@ import io.agentbox.agent.event.Event;
 import io.agentbox.agent.event.EventData;
 import io.agentbox.agent.event.EventListener;
 import io.agentbox.agent.model.AnthropicModelClient;
-import io.agentbox.agent.model.ModelConfig;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.sandbox.SandboxSpec;
@@ -73,12 +72,8 @@ public final class Harness implements BeforeEachCallback, AfterEachCallback {
         return home;
     }
 
-    public ModelConfig modelConfig() {
-        return new ModelConfig(Optional.of(API_KEY), Optional.empty(), Optional.of(fake.baseUrl()), "claude-sonnet-4-5");
-    }
-
     public AnthropicModelClient client(int maxRetries) {
-        AnthropicModelClient c = AnthropicModelClient.builder(modelConfig()).maxRetries(maxRetries)
+        AnthropicModelClient c = AnthropicModelClient.builder().apiKey(API_KEY).baseUrl(fake.baseUrl()).maxRetries(maxRetries)
                 .initialBackoff(Duration.ofMillis(20)).maxBackoff(Duration.ofMillis(100)).timeout(Duration.ofSeconds(30)).build();
         clients.add(c);
         return c;

@@ -38,7 +38,7 @@ class ModelConfigTest {
         assertThatThrownBy(none::requireCredentials).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("ANTHROPIC_API_KEY")
                 .satisfies(e -> assertThat(((ConfigException) e).category()).isEqualTo(ErrorCategory.CONFIG));
-        assertThatThrownBy(() -> AnthropicModelClient.builder(none).build()).isInstanceOf(ConfigException.class);
+        assertThatThrownBy(() -> AnthropicModelClient.builder().build()).isInstanceOf(ConfigException.class);
         assertThat(ModelConfig.fromEnvironment(Map.of("ANTHROPIC_AUTH_TOKEN", "tok"), dir).requireCredentials().authToken()).contains("tok");
     }
 }

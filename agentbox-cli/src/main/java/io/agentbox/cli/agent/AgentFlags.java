@@ -1,6 +1,9 @@
 package io.agentbox.cli.agent;
 
 import io.agentbox.agent.Agent;
+import io.agentbox.agent.ConfigException;
+import io.agentbox.agent.mcp.McpConfig;
+import io.agentbox.agent.mcp.McpTimeouts;
 import io.agentbox.agent.permission.PermissionMode;
 import io.agentbox.cli.Converters;
 import io.agentbox.sandbox.NetworkPolicy;
@@ -78,6 +81,11 @@ final class AgentFlags {
         boolean latest;
     }
 
+    @Option(names = "--mcp-config", paramLabel = "FILE|JSON",
+            description = "MCP servers in Claude Code's .mcp.json format, a file or the JSON itself (repeatable); ${VAR} expands "
+                    + "from the environment. stdio servers run inside the sandbox; HTTP ones need --network to allow their host.")
+    List<String> mcpConfigs = new ArrayList<>();
+
     @Option(names = "--no-color", description = "No colours (also when NO_COLOR is set).")
     boolean noColor;
 
@@ -101,7 +109,37 @@ final class AgentFlags {
         b.allowedTools(rules(allowedTools)).disallowedTools(rules(disallowedTools)).permissionMode(permissionMode);
         if (systemPrompt != null && systemPrompt.replace != null) b.systemPrompt(systemPrompt.replace);
         if (systemPrompt != null && systemPrompt.append != null) b.appendSystemPrompt(systemPrompt.append);
+        for (String config : mcpConfigs) b.mcpServers(McpConfig.parse(mcpConfigText(config)));
+        if (!mcpConfigs.isEmpty()) b.mcpTimeouts(mcpTimeouts(System.getenv()));
         return b;
+    }
+
+    /** The value itself when it is JSON, else the file it names. */
+    static String mcpConfigText(String value) {
+        if (value.strip().startsWith("{")) return value;
+        try {
+            return java.nio.file.Files.readString(Path.of(value));
+        } catch (java.io.IOException e) {
+            throw new ConfigException("cannot read the MCP configuration " + value + ": " + e.getMessage());
+        }
+    }
+
+    /** Claude Code's variables: MCP_TIMEOUT (server startup) and MCP_TOOL_TIMEOUT (each call), in milliseconds. */
+    static McpTimeouts mcpTimeouts(java.util.Map<String, String> env) {
+        return new McpTimeouts(millis(env, "MCP_TIMEOUT").orElse(McpTimeouts.DEFAULT.startup()),
+                millis(env, "MCP_TOOL_TIMEOUT").orElse(McpTimeouts.DEFAULT.call()));
+    }
+
+    private static java.util.Optional<Duration> millis(java.util.Map<String, String> env, String name) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) return java.util.Optional.empty();
+        try {
+            long ms = Long.parseLong(v.strip());
+            if (ms <= 0) throw new NumberFormatException();
+            return java.util.Optional.of(Duration.ofMillis(ms));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name + " must be a positive number of milliseconds, got: " + v);
+        }
     }
 
     /** Splits on blanks outside parentheses too, as Claude Code does: {@code "Bash(git log:*) Read"}. */

@@ -124,6 +124,14 @@ public final class ConsoleRenderer implements EventListener, AutoCloseable {
                     + ", retrying in " + Durations.format(Duration.ofMillis(r.delayMs())) + " (attempt " + r.attempt() + " of " + r.maxRetries() + ")"));
             case EventData.Compaction c -> note(style.dim("older turns summarized to stay within the context window ("
                     + c.messagesBefore() + " → " + c.messagesAfter() + " messages)"));
+            case EventData.McpServerStatus m -> {
+                stopSpinner();
+                note(m.status().equals(EventData.McpServerStatus.CONNECTED)
+                        ? style.dim("MCP server " + m.name() + " (" + m.transport() + "): connected, " + m.tools() + " tools")
+                        : style.yellow("MCP server " + m.name() + " (" + m.transport() + "): " + m.status() + m.error().map(e -> ": " + e).orElse("")));
+            }
+            case EventData.McpProgress p -> spinner("running mcp__" + p.server() + "__" + p.tool() + " ("
+                    + (long) p.progress() + p.total().map(t -> "/" + t.longValue()).orElse("") + p.message().map(m -> ": " + m).orElse("") + ")");
             case EventData.ModelUsage u -> { }
             case EventData.RunCompleted c -> finish(style.green("✓ done"), c.durationMs(), c.turns(), c.usage(), c.cost());
             case EventData.RunFailed f -> finish(style.red("✗ " + f.category().wireName() + ": " + f.message()), f.durationMs(), f.turns(), f.usage(), f.cost());

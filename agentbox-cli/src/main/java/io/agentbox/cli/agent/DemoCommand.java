@@ -2,7 +2,6 @@ package io.agentbox.cli.agent;
 
 import io.agentbox.agent.model.AnthropicModelClient;
 import io.agentbox.agent.model.ModelClient;
-import io.agentbox.agent.model.ModelConfig;
 import io.agentbox.cli.Terminal;
 import io.agentbox.testkit.FakeAnthropic;
 import io.agentbox.testkit.Reply;
@@ -51,8 +50,8 @@ public final class DemoCommand implements Callable<Integer> {
         flags.noColor = noColor;
         try (FakeAnthropic model = FakeAnthropic.start()) {
             model.enqueue(script());
-            ModelClient client = AnthropicModelClient.builder(new ModelConfig(Optional.of("demo-key-not-a-secret"), Optional.empty(),
-                    Optional.of(model.baseUrl()), "claude-sonnet-4-5")).build();
+            ModelClient client = AnthropicModelClient.builder().apiKey("demo-key-not-a-secret")
+                    .baseUrl(model.baseUrl()).build();
             ConsoleRenderer.Style style = new ConsoleRenderer.Style(Terminal.colorFor(Terminal.STDERR, noColor));
             err.println(style.bold("agentbox demo") + " · " + style.yellow("scripted demo model")
                     + style.dim(" (a stand-in for Claude on a local port: no API key, no network) driving the real agent loop, real tools and a real sandbox"));

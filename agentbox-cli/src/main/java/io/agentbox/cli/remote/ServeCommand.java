@@ -46,6 +46,8 @@ public final class ServeCommand implements Callable<Integer> {
         AgentboxServer server = AgentboxServer.builder(config).build().start();
         PrintWriter err = spec.commandLine().getErr();
         err.println("agentbox serve: listening on " + server.url() + " (Ctrl-C stops it gracefully)");
+        server.e2bUrl().ifPresent(u -> err.println("agentbox serve: E2B-compatible API on " + u
+                + " (E2B_API_URL=E2B_SANDBOX_URL=" + u + ", E2B_API_KEY=<an agentbox API key>)"));
         err.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "agentbox-serve-stop"));
         server.awaitStop();

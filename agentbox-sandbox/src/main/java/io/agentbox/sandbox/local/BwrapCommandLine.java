@@ -19,13 +19,27 @@ import java.util.Optional;
  * @param init      the init binary on the host
  * @param network   the network policy
  * @param timeout   the sandbox's lifetime, enforced by init
+ * @param net       the files a networked sandbox sees (resolver, the CA of secret injection)
  */
 record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw, Path init,
-                        NetworkPolicy network, Duration timeout) {
+                        NetworkPolicy network, Duration timeout, NetMounts net) {
+
+    /**
+     * @param resolvConf points the resolver at the egress (which answers every DNS query anyway)
+     * @param caCert     the sandbox's own CA (for NODE_EXTRA_CA_CERTS), when secrets are injected
+     * @param caBundle   the system roots plus that CA, over the system store
+     */
+    record NetMounts(Optional<Path> resolvConf, Optional<Path> caCert, Optional<Path> caBundle) {
+        static final NetMounts NONE = new NetMounts(Optional.empty(), Optional.empty(), Optional.empty());
+        static final String CA_IN_SANDBOX = "/run/agentbox/ca.crt";
+        static final String SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+    }
 
     static final int SANDBOX_UID = 1000;
     static final int SANDBOX_GID = 1000;
     static final String INIT_IN_SANDBOX = "/run/agentbox/init";
+    /** The only capabilities of the sandbox's init; commands start with none. */
+    static final List<String> INIT_CAPABILITIES = List.of("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_KILL");
     /** The /proc binds below, for the entries this kernel has (they do not change while it runs). */
     private static final List<String> PROC_HARDENING = procHardening();
 
@@ -44,9 +58,10 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         a.add("agentbox");
         // cgroup: /proc/self/cgroup does not reveal the host's cgroup layout.
         a.add("--unshare-cgroup-try");
-        // net: with network "none" a private namespace holding only loopback, so the host's ports
-        // (127.0.0.1 included) are unreachable; commands of one sandbox still share that loopback.
-        if (!(network instanceof NetworkPolicy.Open)) a.add("--unshare-net");
+        // net: always a private namespace, so the host's ports (127.0.0.1 included) are unreachable and
+        // commands of one sandbox share their own loopback. With network "none" it holds only that
+        // loopback; otherwise the relay wires it to the host-side egress (io.agentbox.sandbox.net).
+        a.add("--unshare-net");
         // No user namespace: bubblewrap maps exactly one uid, so as root it would map the sandbox
         // user to host root. Instead init runs commands as the unprivileged uid 1000 with every
         // capability dropped, no_new_privs and a seccomp filter (see agentbox-init.c).
@@ -57,10 +72,13 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         a.add("--new-session");
         // Our init is PID 1 (no bwrap reaper in between): its exit ends the sandbox.
         a.add("--as-pid-1");
-        // bwrap drops every capability of root by default; init keeps only what it needs to start
-        // commands as the sandbox user and to do file operations on its behalf. Commands get none.
-        for (String cap : List.of("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_KILL", "CAP_CHOWN",
-                "CAP_FOWNER", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH")) {
+        // bwrap run by root keeps every capability for its child and --cap-add only adds: start from
+        // none and give init back exactly what it uses. SETUID/SETGID/SETPCAP: switch a command to
+        // the sandbox user and empty its bounding set; KILL: end commands running as that user.
+        // Nothing that reads or writes past file permissions (DAC_*, FOWNER, CHOWN) is kept, so the
+        // file API, which runs inside init, has no more rights than a command of the same user.
+        a.addAll(List.of("--cap-drop", "ALL"));
+        for (String cap : INIT_CAPABILITIES) {
             a.add("--cap-add");
             a.add(cap);
         }
@@ -79,9 +97,8 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
             // bwrap would create /home with mode 0700 as the parent of a bind; the user must traverse it
             a.addAll(List.of("--dir", "/home"));
         }
-        if (network instanceof NetworkPolicy.Open) {
-            a.addAll(List.of("--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"));
-        }
+        net.resolvConf().ifPresent(r -> a.addAll(List.of("--ro-bind-try", r.toString(), "/etc/resolv.conf")));
+        net.caBundle().ifPresent(b -> a.addAll(List.of("--ro-bind", b.toString(), NetMounts.SYSTEM_BUNDLE)));
         // A private /proc for the private pid namespace...
         a.addAll(List.of("--proc", "/proc"));
         // ...with the kernel's knobs read-only, as container runtimes do: the sandbox's root is the
@@ -100,6 +117,7 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         // An empty private /run: no host sockets (docker, dbus, systemd) can be reached.
         a.addAll(List.of("--tmpfs", "/run"));
         a.addAll(List.of("--ro-bind", init.toString(), INIT_IN_SANDBOX));
+        net.caCert().ifPresent(c -> a.addAll(List.of("--ro-bind", c.toString(), NetMounts.CA_IN_SANDBOX)));
         // The root itself read-only: nothing outside the writable part can be created or changed.
         a.addAll(List.of("--remount-ro", "/"));
         a.addAll(List.of("--chdir", "/"));

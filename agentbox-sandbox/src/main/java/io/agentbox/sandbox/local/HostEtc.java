@@ -110,13 +110,15 @@ final class HostEtc {
         Files.walkFileTree(src, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                Files.createDirectories(dst.resolve(src.relativize(d).toString()));
+                // Path to Path, never through a String: a name is bytes, and a String holds only
+                // what the locale's charset can map (under LANG=C, not "NetLock_Arany_…_Főtanúsítvány.pem")
+                Files.createDirectories(dst.resolve(src.relativize(d)));
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                Path target = dst.resolve(src.relativize(f).toString());
+                Path target = dst.resolve(src.relativize(f));
                 if (attrs.isSymbolicLink()) {
                     Files.createSymbolicLink(target, Files.readSymbolicLink(f));
                 } else if (attrs.isRegularFile() && Files.isReadable(f)) {

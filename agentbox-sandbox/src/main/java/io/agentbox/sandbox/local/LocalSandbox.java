@@ -2,6 +2,8 @@ package io.agentbox.sandbox.local;
 
 import io.agentbox.sandbox.Commands;
 import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.NetworkAuditEntry;
+import io.agentbox.sandbox.NetworkPolicy;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxException;
 import io.agentbox.sandbox.SandboxInfo;
@@ -11,6 +13,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import io.agentbox.sandbox.net.AuditLog;
 
 /** A handle on one local sandbox. Cheap: every operation opens its own connection to the sandbox's init. */
 final class LocalSandbox implements Sandbox {
@@ -53,7 +57,7 @@ final class LocalSandbox implements Sandbox {
         } catch (IOException e) {
             throw new SandboxNotFoundException(id);
         }
-        return state.info();
+        return state.info(dir);
     }
 
     @Override
@@ -78,6 +82,18 @@ final class LocalSandbox implements Sandbox {
         } catch (IOException e) {
             throw new SandboxException("cannot record the new deadline of " + id + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void setNetwork(NetworkPolicy policy) {
+        if (!LocalSandboxProvider.isAlive(dir)) throw new SandboxNotFoundException(id);
+        provider.setNetwork(dir, id, policy);
+    }
+
+    @Override
+    public List<NetworkAuditEntry> networkAudit() {
+        if (!java.nio.file.Files.isDirectory(dir)) throw new SandboxNotFoundException(id);
+        return AuditLog.read(dir);
     }
 
     @Override

@@ -8,6 +8,11 @@ import io.agentbox.sandbox.SandboxNotFoundException;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.sandbox.SandboxSpec;
+import io.agentbox.sandbox.SecretInjection;
+import io.agentbox.sandbox.net.Egress;
+import io.agentbox.sandbox.net.EgressSettings;
+import io.agentbox.sandbox.net.NetworkConfig;
+import io.agentbox.sandbox.net.SandboxCa;
 import io.agentbox.sandbox.template.TemplateInfo;
 import io.agentbox.sandbox.template.Templates;
 
@@ -25,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,7 +55,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
     private volatile Runtime runtime;
 
     /** What creating sandboxes needs from the machine; checked on first use, not at construction. */
-    private record Runtime(Path bwrap, Path init, Cgroups cgroups, Path hostEtc) {}
+    private record Runtime(Path bwrap, Path init, Cgroups cgroups, Path hostEtc, Path resolvConf) {}
 
     public LocalSandboxProvider(Path home) {
         this.home = home.toAbsolutePath().normalize();
@@ -80,7 +86,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
                         "no usable cgroup hierarchy with memory, pids and cpu controllers under /sys/fs/cgroup"));
                 try {
                     Files.createDirectories(sandboxes);
-                    runtime = new Runtime(bwrap, NativeInit.ensure(home), cgroups, HostEtc.ensure(home));
+                    runtime = new Runtime(bwrap, NativeInit.ensure(home), cgroups, HostEtc.ensure(home), resolvConf());
                 } catch (IOException e) {
                     throw new SandboxException("cannot prepare " + home + ": " + e.getMessage(), e);
                 }
@@ -98,19 +104,41 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
     @Override
     public Sandbox create(SandboxSpec spec) {
-        if (spec.network() instanceof NetworkPolicy.Allow) {
-            throw new SandboxException("network allowlists are not supported by local sandboxes yet; use none or open");
-        }
         TemplateInfo template = templates.resolve(spec.template()).orElseThrow(() -> new SandboxException(
                 "unknown template '" + spec.template() + "' (build it with 'agentbox template build FILE.toml'; 'host' is built in)"));
         Runtime rt = runtime();
         String id = newId();
         Path dir = sandboxes.resolve(id);
         Instant now = Instant.now();
+        boolean networked = !(spec.network() instanceof NetworkPolicy.None);
+        Map<String, String> env = new LinkedHashMap<>(spec.env());
+        List<String[]> secretValues = new ArrayList<>();
+        for (SecretInjection s : spec.secrets()) {
+            String value = s.resolve().orElseThrow(() -> new SandboxException(
+                    "secret " + s + ": the host-side environment variable " + s.env() + " is not set"));
+            secretValues.add(new String[] {s.host(), s.header(), value});
+            env.putIfAbsent(s.env(), s.placeholder());
+        }
+        if (spec.network() instanceof NetworkPolicy.Allow) {
+            // for clients that honour proxy variables; the others are diverted transparently
+            for (String v : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) env.putIfAbsent(v, Egress.PROXY_URL);
+            for (String v : List.of("NO_PROXY", "no_proxy")) env.putIfAbsent(v, "localhost,127.0.0.1,::1");
+        }
+        Optional<SandboxCa> ca = Optional.empty();
+        BwrapCommandLine.NetMounts mounts = new BwrapCommandLine.NetMounts(
+                template.rootfs().isEmpty() || networked ? Optional.of(rt.resolvConf()) : Optional.empty(), Optional.empty(), Optional.empty());
+        if (!secretValues.isEmpty()) {
+            ca = Optional.of(SandboxCa.generate(id));
+            mounts = caMounts(id, ca.get(), template.rootfs().orElse(null), rt.hostEtc(), mounts.resolvConf());
+            env.putIfAbsent("NODE_EXTRA_CA_CERTS", BwrapCommandLine.NetMounts.CA_IN_SANDBOX);
+            env.putIfAbsent("SSL_CERT_FILE", BwrapCommandLine.NetMounts.SYSTEM_BUNDLE);
+            env.putIfAbsent("REQUESTS_CA_BUNDLE", BwrapCommandLine.NetMounts.SYSTEM_BUNDLE);
+            env.putIfAbsent("CURL_CA_BUNDLE", BwrapCommandLine.NetMounts.SYSTEM_BUNDLE);
+        }
         SandboxState state = new SandboxState(id, spec.template(), now, now.plus(spec.timeout()), spec.metadata(),
-                spec.env(), template.env(), spec.resources(), spec.network().name(), spec.workdir());
+                env, template.env(), spec.resources(), spec.network().name(), spec.workdir());
         BwrapCommandLine bwrap = new BwrapCommandLine(rt.bwrap(), template.rootfs(), rt.hostEtc(), dir.resolve("rw"),
-                rt.init(), spec.network(), spec.timeout());
+                rt.init(), spec.network(), spec.timeout(), mounts);
 
         List<String> cmd = new ArrayList<>(List.of(rt.init().toString(), "launch", "--state", dir.toString(),
                 "--rw-size", String.valueOf(spec.resources().diskMb() << 20),
@@ -123,15 +151,77 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
         LocalSandbox sandbox = new LocalSandbox(this, dir, state, rt.cgroups());
         try {
+            if (networked) {
+                if (ca.isPresent()) {
+                    ca.get().writePrivate(dir);
+                    Egress.writeSecrets(dir, secretValues);
+                }
+                new NetworkConfig(spec.network(), spec.auditAll(), EgressSettings.fromEnvironment()).write(dir);
+                wire(dir, id);
+            }
             // the writable home hides the template's; start it with the template's files (dotfiles, config)
             Optional<Path> skeleton = template.rootfs().map(r -> r.resolve("home/user")).filter(LocalSandboxProvider::hasEntries);
             if (skeleton.isPresent()) sandbox.files().copyIn(skeleton.get(), "/home/user");
             if (!spec.workdir().equals(SandboxSpec.DEFAULT_WORKDIR)) sandbox.files().mkdir(spec.workdir());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             sandbox.kill();
             throw new SandboxException("cannot prepare sandbox " + id + ": " + e.getMessage(), e);
         }
         return sandbox;
+    }
+
+    /** The per-sandbox CA files the sandbox sees (public only: the key stays in the state directory). */
+    private BwrapCommandLine.NetMounts caMounts(String id, SandboxCa ca, Path rootfs, Path hostEtc, Optional<Path> resolv) {
+        try {
+            Path d = home.resolve("net").resolve(id);
+            Files.createDirectories(d);
+            Path cert = d.resolve("ca.crt");
+            Files.writeString(cert, ca.certPem());
+            Path etc = rootfs == null ? hostEtc : rootfs.resolve("etc");
+            Path system = etc.resolve("ssl/certs/ca-certificates.crt");
+            Optional<Path> bundle = Optional.empty();
+            if (Files.isRegularFile(system)) {
+                Path b = d.resolve("ca-bundle.crt");
+                Files.writeString(b, Files.readString(system) + "\n" + ca.certPem());
+                bundle = Optional.of(b);
+            }
+            return new BwrapCommandLine.NetMounts(resolv, Optional.of(cert), bundle);
+        } catch (IOException e) {
+            throw new SandboxException("cannot write the sandbox's CA: " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts the egress if needed and wires the sandbox's network namespace to it. */
+    private void wire(Path dir, String id) throws IOException {
+        long supervisor = Long.parseLong(Files.readString(dir.resolve("pid")).trim());
+        Egress.ensureRunning(home);
+        Egress.wire(home, runtime().init(), id, supervisor);
+    }
+
+    /** A live policy change; a sandbox created without a network is wired on its first one. */
+    void setNetwork(Path dir, String id, NetworkPolicy policy) {
+        try {
+            Optional<NetworkConfig> current = NetworkConfig.read(dir);
+            if (current.isEmpty() && policy instanceof NetworkPolicy.None) return;
+            NetworkConfig next = current.map(c -> c.withPolicy(policy))
+                    .orElseGet(() -> new NetworkConfig(policy, false, EgressSettings.fromEnvironment()));
+            next.write(dir);
+            if (current.isEmpty()) wire(dir, id); else Egress.ensureRunning(home);
+        } catch (IOException e) {
+            throw new SandboxException("cannot change the network of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path resolvConf() throws IOException {
+        Path f = home.resolve("net").resolve("resolv.conf");
+        if (!Files.exists(f) || !Files.readString(f).equals(Egress.RESOLV_CONF)) {
+            Files.createDirectories(f.getParent());
+            Path tmp = Files.createTempFile(f.getParent(), ".resolv", ".tmp");
+            Files.writeString(tmp, Egress.RESOLV_CONF);
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return f;
     }
 
     private static boolean hasEntries(Path dir) {
@@ -196,7 +286,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 continue;
             }
             try {
-                SandboxInfo info = SandboxState.read(dir.resolve("sandbox.json")).info();
+                SandboxInfo info = SandboxState.read(dir.resolve("sandbox.json")).info(dir);
                 if (query.matches(info)) result.add(info);
             } catch (IOException e) {
                 // still starting, or ended between the two reads
@@ -215,6 +305,21 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
     /** Ends the sandbox and returns once its supervisor has removed every trace of it. */
     boolean kill(Path dir) {
+        try {
+            return killSandbox(dir);
+        } finally {
+            Path net = home.resolve("net").resolve(dir.getFileName().toString());
+            if (Files.exists(net)) {
+                try {
+                    HostEtc.deleteTree(net);
+                } catch (IOException e) {
+                    // the next sweep retries
+                }
+            }
+        }
+    }
+
+    private boolean killSandbox(Path dir) {
         Path lockFile = dir.resolve("lock");
         try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
             if (tryLock(lock)) {
@@ -292,6 +397,14 @@ public final class LocalSandboxProvider implements SandboxProvider {
         for (Path dir : stateDirs()) {
             if (!isAlive(dir)) reapIfStale(dir);
         }
+        // CA files of sandboxes that ended without anyone reaping them
+        try (Stream<Path> s = Files.list(home.resolve("net"))) {
+            for (Path d : s.filter(p -> p.getFileName().toString().startsWith("sbx_")).toList()) {
+                if (!Files.exists(sandboxes.resolve(d.getFileName().toString()))) HostEtc.deleteTree(d);
+            }
+        } catch (IOException e) {
+            // nothing to sweep
+        }
     }
 
     private void reapIfStale(Path dir) {
@@ -319,6 +432,8 @@ public final class LocalSandboxProvider implements SandboxProvider {
         }
         try {
             HostEtc.deleteTree(dir);
+            Path net = home.resolve("net").resolve(id);
+            if (Files.exists(net)) HostEtc.deleteTree(net);
         } catch (IOException e) {
             // the next sweep retries
         }

@@ -40,9 +40,11 @@ record SandboxState(
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    SandboxInfo info() {
-        return new SandboxInfo(id, template, createdAt, expiresAt, metadata, resources,
-                NetworkPolicy.parse(network), workdir);
+    /** The info of the sandbox whose state directory is {@code dir} (its live network policy included). */
+    SandboxInfo info(Path dir) {
+        NetworkPolicy policy = io.agentbox.sandbox.net.NetworkConfig.read(dir).map(io.agentbox.sandbox.net.NetworkConfig::policy)
+                .orElseGet(() -> network.equals("allow") ? NetworkPolicy.none() : NetworkPolicy.parse(network));
+        return new SandboxInfo(id, template, createdAt, expiresAt, metadata, resources, policy, workdir);
     }
 
     SandboxState withExpiresAt(Instant t) {

@@ -46,4 +46,24 @@ public record Caller(String principalId, String keyId, Map<String, Role> roles) 
         }
         return r;
     }
+
+    /**
+     * The one check for acting on what a principal created (exec into its sandbox, read or write its
+     * files, send it a turn, answer its permission requests, cancel or end it): its creator, or an admin
+     * or owner. 404 when the caller is not a member; 403 for viewers (they only read) and for other members.
+     *
+     * @param what   what is acted on, e.g. {@code "run run_…"}
+     * @param action what the caller tries, e.g. {@code "cancel"}
+     */
+    public Role requireCreatorOrAdmin(String workspaceId, String createdBy, String what, String action) {
+        Role r = requireMember(workspaceId, what);
+        if (r.atLeast(Role.ADMIN)) return r;
+        if (r == Role.VIEWER) {
+            throw ApiException.forbidden("viewers only read: to " + action + " " + what + " you must be its creator or a workspace admin or owner");
+        }
+        if (!createdBy.equals(principalId)) {
+            throw ApiException.forbidden("only the creator of " + what + " or a workspace admin or owner can " + action + " it");
+        }
+        return r;
+    }
 }

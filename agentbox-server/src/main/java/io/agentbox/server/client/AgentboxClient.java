@@ -146,6 +146,11 @@ public final class AgentboxClient {
         return send("POST", "/v1/runs", run.toJson());
     }
 
+    /** Starts a run from a request body as for {@code POST /v1/runs}. */
+    public JsonNode createRun(JsonNode body) {
+        return send("POST", "/v1/runs", body);
+    }
+
     /** One page: {@code {"data": [runs], "nextCursor": …}}. */
     public JsonNode listRuns(RunFilter filter) {
         return send("GET", "/v1/runs" + filter.query(), null);
@@ -296,6 +301,62 @@ public final class AgentboxClient {
 
     public JsonNode revokeKey(String workspaceId, String keyId) {
         return send("DELETE", "/v1/workspaces/" + enc(workspaceId) + "/keys/" + enc(keyId), null);
+    }
+
+    // ---- sandboxes
+
+    /** Creates a sandbox; {@code body} as for {@code POST /v1/sandboxes} (template, timeout, network, metadata, …). */
+    public JsonNode createSandbox(JsonNode body) {
+        return send("POST", "/v1/sandboxes", body);
+    }
+
+    public JsonNode listSandboxes(Optional<String> workspaceId) {
+        return send("GET", "/v1/sandboxes" + workspaceId.map(w -> "?workspaceId=" + enc(w)).orElse(""), null);
+    }
+
+    public JsonNode getSandbox(String id) {
+        return send("GET", "/v1/sandboxes/" + enc(id), null);
+    }
+
+    /** Runs a command to its end ({@code body} as for {@code POST …/exec}; answered as one result). */
+    public JsonNode exec(String sandboxId, JsonNode body) {
+        ObjectNode b = body.deepCopy();
+        b.put("stream", false);
+        return send("POST", "/v1/sandboxes/" + enc(sandboxId) + "/exec", b);
+    }
+
+    public byte[] readFile(String sandboxId, String path) {
+        return sendBytes("/v1/sandboxes/" + enc(sandboxId) + "/files?path=" + enc(path));
+    }
+
+    public JsonNode writeFile(String sandboxId, String path, byte[] content) {
+        HttpRequest req = request("/v1/sandboxes/" + enc(sandboxId) + "/files?path=" + enc(path))
+                .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(content)).build();
+        HttpResponse<byte[]> res = exchange(req);
+        if (res.statusCode() >= 400) throw error(res.statusCode(), res.body());
+        try {
+            return JSON.readTree(res.body());
+        } catch (IOException e) {
+            throw new AgentboxClientException(res.statusCode(), "invalid_response", "the server did not answer JSON");
+        }
+    }
+
+    public void killSandbox(String id) {
+        send("DELETE", "/v1/sandboxes/" + enc(id), null);
+    }
+
+    /** The run's events after {@code afterSeq} recorded so far (replayed, not followed). */
+    public List<JsonNode> events(String runId, long afterSeq) {
+        byte[] body = sendBytes("/v1/runs/" + enc(runId) + "/events?follow=false&after=" + afterSeq);
+        List<JsonNode> out = new java.util.ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(new java.io.ByteArrayInputStream(body), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("data: ")) out.add(JSON.readTree(line.substring(6)));
+            }
+        } catch (IOException e) {
+            throw new AgentboxClientException(200, "invalid_response", "the server did not answer server-sent events");
+        }
+        return out;
     }
 
     // ---- analytics

@@ -1,11 +1,16 @@
 package io.agentbox.server.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentbox.agent.ConfigException;
+import io.agentbox.agent.mcp.McpConfig;
+import io.agentbox.agent.mcp.McpServerConfig;
 import io.agentbox.agent.permission.ToolRule;
 import io.agentbox.sandbox.Durations;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -14,6 +19,7 @@ public final class RunOptions {
     public static final List<String> PERMISSION_MODES = List.of("default", "acceptEdits", "plan", "bypassPermissions");
     public static final List<String> NETWORKS = List.of("none", "open");
     private static final int MAX_THINKING = 100_000;
+    private static final int MAX_MCP_SERVERS = 20;
     private static final Pattern TEMPLATE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
     private RunOptions() {}
@@ -33,7 +39,11 @@ public final class RunOptions {
                         .description("default bypassPermissions (the sandbox is the boundary); default asks over the WebSocket or "
                                 + "POST /v1/runs/{id}/permissions/{toolUseId}, and denies when nobody answers in time"))
                 .prop("network", Schema.enumOf(NETWORKS.toArray(String[]::new)).description("sandbox network (default none)"))
-                .prop("captureArtifacts", Schema.bool().description("capture files created or changed under /workspace (default true)"));
+                .prop("captureArtifacts", Schema.bool().description("capture files created or changed under /workspace (default true)"))
+                .prop("mcpServers", Schema.mapOf(Schema.anyObject()).description("MCP servers whose tools the agent gets, in Claude Code's"
+                        + " .mcp.json format ({name: {command, args, env} | {type: http|sse, url, headers}}); stdio servers run inside"
+                        + " the run's sandbox, HTTP ones are reached from the server only when the run's network allows their host;"
+                        + " no ${VAR} expansion; env and header values are shown redacted"));
     }
 
     /** Validates the options and returns them normalized (only known fields, typed). */
@@ -68,7 +78,35 @@ public final class RunOptions {
         o.oneOf("network", s -> NETWORKS.contains(s) ? Optional.of(s) : Optional.empty(), NETWORKS)
                 .ifPresent(v -> out.put("network", v));
         o.bool("captureArtifacts").ifPresent(v -> out.put("captureArtifacts", v));
+        o.object("mcpServers").ifPresent(v -> {
+            if (v.node().size() > MAX_MCP_SERVERS) throw ApiException.invalidField("options.mcpServers", "at most " + MAX_MCP_SERVERS + " servers");
+            try {
+                // the server's own environment is never expanded into a caller's configuration
+                McpConfig.parseServers(v.node(), Optional.empty());
+            } catch (ConfigException e) {
+                throw ApiException.invalidField("options.mcpServers", e.getMessage().replaceFirst("^invalid MCP configuration: ", ""));
+            }
+            out.set("mcpServers", v.node().deepCopy());
+        });
         return out;
+    }
+
+    /** The MCP servers of normalized options, as the agent takes them. */
+    public static Map<String, McpServerConfig> mcpServers(JsonNode options) {
+        JsonNode servers = options.path("mcpServers");
+        return servers.isObject() ? McpConfig.parseServers(servers, Optional.empty()) : Map.of();
+    }
+
+    /** Options as shown to API clients: the values of MCP servers' {@code env} and {@code headers} (credentials) are redacted. */
+    public static JsonNode redacted(JsonNode options) {
+        if (!options.path("mcpServers").isObject()) return options;
+        ObjectNode copy = options.deepCopy();
+        copy.get("mcpServers").forEach(server -> {
+            for (String field : List.of("env", "headers")) {
+                if (server.path(field) instanceof ObjectNode values) values.fieldNames().forEachRemaining(k -> values.put(k, "[redacted]"));
+            }
+        });
+        return copy;
     }
 
     private static void rules(ObjectNode out, String field) {

@@ -10,7 +10,6 @@ import io.agentbox.sandbox.OutputListener;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxFileException;
 import io.agentbox.sandbox.SandboxSpec;
-import io.agentbox.server.model.Role;
 import io.agentbox.server.runs.RunService;
 import io.agentbox.server.sandboxes.RawSandboxes;
 
@@ -67,8 +66,8 @@ public final class SandboxRoutes {
                         }),
                 ApiRoute.get("/v1/sandboxes/{id}", "getSandbox", "A sandbox").tag("sandboxes")
                         .returns(200, "The sandbox", Schema.ref("Sandbox"))
-                        .handle(c -> c.json(200, Views.sandbox(sandboxes.get(c.caller(), c.path("id"), Role.VIEWER)))),
-                ApiRoute.post("/v1/sandboxes/{id}/exec", "execInSandbox", "Run a command; output streams as JSON lines").tag("sandboxes")
+                        .handle(c -> c.json(200, Views.sandbox(sandboxes.get(c.caller(), c.path("id"))))),
+                ApiRoute.post("/v1/sandboxes/{id}/exec", "execInSandbox", "Run a command; output streams as JSON lines (its creator, or an admin or owner)").tag("sandboxes")
                         .body(Schema.object()
                                 .prop("command", Schema.arrayOf(Schema.string()).description("argv; or give shell"))
                                 .prop("shell", Schema.string().description("a bash script; or give command"))
@@ -80,17 +79,17 @@ public final class SandboxRoutes {
                         .returns(200, "application/x-ndjson lines {type: stdout|stderr, data} then {type: exit, exitCode, reason, durationMs, …}; "
                                 + "or one CommandResult with stream=false", "application/x-ndjson")
                         .handle(this::exec),
-                ApiRoute.get("/v1/sandboxes/{id}/files", "readSandboxFile", "Download a file, or list a directory as JSON").tag("sandboxes")
+                ApiRoute.get("/v1/sandboxes/{id}/files", "readSandboxFile", "Download a file, or list a directory as JSON (its creator, or an admin or owner)").tag("sandboxes")
                         .query("path", Schema.string(), "absolute, or relative to /workspace")
                         .returns(200, "The file's bytes, or {data: [FileInfo]} for a directory", "application/octet-stream")
                         .handle(this::download),
-                ApiRoute.post("/v1/sandboxes/{id}/files", "writeSandboxFile", "Upload a file (the raw request body)").tag("sandboxes")
+                ApiRoute.post("/v1/sandboxes/{id}/files", "writeSandboxFile", "Upload a file, the raw request body (its creator, or an admin or owner)").tag("sandboxes")
                         .query("path", Schema.string(), "absolute, or relative to /workspace")
                         .rawBody("application/octet-stream")
                         .returns(201, "{path, size}", Schema.anyObject())
                         .returns(413, "The file exceeds the upload limit", Schema.ref("Error"))
                         .handle(this::upload),
-                ApiRoute.delete("/v1/sandboxes/{id}", "killSandbox", "Kill a sandbox").tag("sandboxes")
+                ApiRoute.delete("/v1/sandboxes/{id}", "killSandbox", "Kill a sandbox (its creator, or an admin or owner)").tag("sandboxes")
                         .noContent("Killed")
                         .handle(c -> {
                             sandboxes.kill(c.caller(), c.path("id"));
@@ -138,7 +137,7 @@ public final class SandboxRoutes {
     }
 
     private void exec(Call c) throws IOException {
-        sandboxes.get(c.caller(), c.path("id"), Role.MEMBER);
+        sandboxes.use(c.caller(), c.path("id"), "exec into");
         JsonBody b = c.body();
         Optional<List<String>> argv = b.stringList("command", 10_000, 100_000);
         Optional<String> shell = b.string("shell", 1_000_000);
@@ -155,7 +154,7 @@ public final class SandboxRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiException.invalidField("env", e.getMessage());
         }
-        Sandbox sandbox = sandboxes.connect(c.caller(), c.path("id"), Role.MEMBER);
+        Sandbox sandbox = sandboxes.connect(c.caller(), c.path("id"), "exec into");
         if (!stream) {
             c.json(200, result(sandbox.commands().run(cmd.build())));
             return;
@@ -205,9 +204,9 @@ public final class SandboxRoutes {
     }
 
     private void download(Call c) throws IOException {
-        sandboxes.get(c.caller(), c.path("id"), Role.VIEWER);
+        sandboxes.use(c.caller(), c.path("id"), "read files of");
         String path = requiredPath(c);
-        Sandbox sandbox = sandboxes.connect(c.caller(), c.path("id"), Role.VIEWER);
+        Sandbox sandbox = sandboxes.connect(c.caller(), c.path("id"), "read files of");
         try {
             FileInfo info = sandbox.files().stat(path);
             if (info.isDirectory()) {
@@ -234,9 +233,9 @@ public final class SandboxRoutes {
     }
 
     private void upload(Call c) {
-        sandboxes.get(c.caller(), c.path("id"), Role.MEMBER);
+        sandboxes.use(c.caller(), c.path("id"), "write files of");
         String path = requiredPath(c);
-        Sandbox sandbox = sandboxes.connect(c.caller(), c.path("id"), Role.MEMBER);
+        Sandbox sandbox = sandboxes.connect(c.caller(), c.path("id"), "write files of");
         byte[] content = Call.readBounded(c.ctx(), maxUploadBytes);
         try {
             sandbox.files().write(path, content);

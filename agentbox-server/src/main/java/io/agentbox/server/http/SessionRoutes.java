@@ -54,7 +54,7 @@ public final class SessionRoutes {
                         .returns(200, "The session", Schema.ref("Session"))
                         .handle(c -> c.json(200, view(sessions.get(c.caller(), c.path("id"))))),
                 ApiRoute.post("/v1/sessions/{id}/messages", "sendSessionMessage",
-                                "Send the next message: a run of the session (same sandbox, whole conversation)").tag("sessions")
+                                "Send the next message: a run of the session, same sandbox, whole conversation (its creator, or an admin or owner)").tag("sessions")
                         .body(messageSchema())
                         .returns(202, "The queued run of this turn; watch its events for the reply", Schema.ref("Run"))
                         .returns(402, "The workspace's daily budget is spent", Schema.ref("Error"))
@@ -62,7 +62,7 @@ public final class SessionRoutes {
                         .returns(413, "The prompt or body is too large", Schema.ref("Error"))
                         .returns(503, "This server cannot run agents (no model API key)", Schema.ref("Error"))
                         .handle(this::message),
-                ApiRoute.delete("/v1/sessions/{id}", "endSession", "End the session: cancels its run in flight, kills its sandbox").tag("sessions")
+                ApiRoute.delete("/v1/sessions/{id}", "endSession", "End the session: cancels its run in flight, kills its sandbox (its creator, or an admin or owner)").tag("sessions")
                         .returns(200, "The ended session", Schema.ref("Session"))
                         .handle(c -> {
                             sessions.get(c.caller(), c.path("id"));

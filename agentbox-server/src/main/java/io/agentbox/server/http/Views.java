@@ -78,7 +78,7 @@ public final class Views {
         o.put("prompt", r.prompt());
         Json.put(o, "model", r.model());
         o.put("template", r.template());
-        o.set("options", Json.parse(r.optionsJson()));
+        o.set("options", RunOptions.redacted(Json.parse(r.optionsJson())));
         o.put("createdBy", r.createdBy());
         o.put("createdAt", r.createdAt().toString());
         Json.put(o, "startedAt", r.startedAt());
@@ -142,7 +142,7 @@ public final class Views {
         o.put("status", s.status().name().toLowerCase(Locale.ROOT));
         Json.put(o, "model", s.model());
         o.put("template", s.template());
-        o.set("options", Json.parse(s.optionsJson()));
+        o.set("options", RunOptions.redacted(Json.parse(s.optionsJson())));
         Json.put(o, "sandboxId", s.sandboxId());
         o.put("turns", s.turns());
         Json.put(o, "usage", s.usageJson().map(Json::parse));

@@ -139,6 +139,7 @@ public final class AgentExecutor implements RunExecutor {
         if (options.has("thinkingBudget")) b.thinkingBudget(options.get("thinkingBudget").asInt());
         b.allowedTools(strings(options.path("allowedTools")));
         b.disallowedTools(strings(options.path("disallowedTools")));
+        b.mcpServers(io.agentbox.server.http.RunOptions.mcpServers(options));
         return b;
     }
 

@@ -88,7 +88,7 @@ public final class RunService {
         }
         Optional<Session> session = req.sessionId().map(id -> {
             Session s = sessions.find(id).orElseThrow(() -> ApiException.notFound("session " + id));
-            caller.requireMember(s.workspaceId(), "session " + id);
+            caller.requireCreatorOrAdmin(s.workspaceId(), s.createdBy(), "session " + id, "send messages to");
             if (req.workspaceId().filter(w -> !w.equals(s.workspaceId())).isPresent()) {
                 throw ApiException.invalidField("workspaceId", "must be the session's workspace " + s.workspaceId() + " or left out");
             }
@@ -149,10 +149,7 @@ public final class RunService {
      */
     public Run cancel(Caller caller, String id, String reason) {
         Run run = get(caller, id);
-        Role role = caller.require(run.workspaceId(), Role.MEMBER, "run " + id);
-        if (!run.createdBy().equals(caller.principalId()) && !role.atLeast(Role.ADMIN)) {
-            throw ApiException.forbidden("only the run's creator or a workspace admin or owner can cancel it");
-        }
+        caller.requireCreatorOrAdmin(run.workspaceId(), run.createdBy(), "run " + id, "cancel");
         if (run.status().terminal()) {
             if (run.status() == RunStatus.CANCELED) return run;
             throw ApiException.conflict("run " + id + " already " + run.status().wireName());
@@ -190,10 +187,7 @@ public final class RunService {
      */
     public void answerPermission(Caller caller, String runId, String toolUseId, PermissionDecision decision) {
         Run run = get(caller, runId);
-        Role role = caller.require(run.workspaceId(), Role.MEMBER, "run " + runId);
-        if (!run.createdBy().equals(caller.principalId()) && !role.atLeast(Role.ADMIN)) {
-            throw ApiException.forbidden("only the run's creator or a workspace admin or owner can answer its permission requests");
-        }
+        caller.requireCreatorOrAdmin(run.workspaceId(), run.createdBy(), "run " + runId, "answer the permission requests of");
         if (!permissions.answer(runId, toolUseId, decision)) {
             throw ApiException.notFound("permission request " + toolUseId + " of run " + runId
                     + " (it was answered, timed out, or the run is not waiting for it)");

@@ -161,7 +161,8 @@ public final class Scheduler implements AutoCloseable {
                 ctx.fail(category, Redactor.redact(String.valueOf(t.getMessage())));
             } finally {
                 if (!ctx.ended()) ctx.fail(ErrorCategory.INTERNAL, "the run ended without a result");
-                ctx.sandboxId().ifPresent(id -> sandboxes.store().markEnded(id, "run ended", clock.instant()));
+                // A session's sandbox outlives its runs: it ends with the session (and counts as live until then).
+                if (run.sessionId().isEmpty()) ctx.sandboxId().ifPresent(id -> sandboxes.store().markEnded(id, "run ended", clock.instant()));
                 active.remove(run.id());
                 wake();
             }

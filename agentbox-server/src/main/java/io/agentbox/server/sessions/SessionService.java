@@ -103,10 +103,7 @@ public final class SessionService {
     /** Ends the session (its creator, or an admin or owner): cancels its run in flight and kills its sandbox. */
     public Session end(Caller caller, String id, String reason) {
         Session s = get(caller, id);
-        Role role = caller.require(s.workspaceId(), Role.MEMBER, "session " + id);
-        if (!s.createdBy().equals(caller.principalId()) && !role.atLeast(Role.ADMIN)) {
-            throw ApiException.forbidden("only the session's creator or a workspace admin or owner can end it");
-        }
+        caller.requireCreatorOrAdmin(s.workspaceId(), s.createdBy(), "session " + id, "end");
         if (s.status() == Session.Status.ENDED) return s;
         end(s, reason);
         return sessions.find(id).orElseThrow();
