@@ -144,11 +144,13 @@ final class ToolRunner {
 
     private ToolOutput executeTraced(Verdict v, long start) {
         ToolOutput out;
+        ToolContext context = v.refusal().isPresent() ? null : contexts.apply(v.call());
+        if (context != null) auditBaseline(context);
         if (v.refusal().isPresent()) {
             out = ToolOutput.error(v.refusal().get());
         } else {
             try {
-                out = v.tool().call(v.call().input(), contexts.apply(v.call()));
+                out = v.tool().call(v.call().input(), context);
             } catch (AgentboxException e) {
                 out = ToolOutput.error(cancellation.isCanceled() ? "Interrupted: the run was canceled." : e.getMessage());
             } catch (RuntimeException e) {
@@ -163,7 +165,35 @@ final class ToolRunner {
             }
         }
         events.emit(new EventData.ToolResult(v.call().id(), out.content(), out.isError(), (System.nanoTime() - start) / 1_000_000));
+        if (context != null) reportNetworkDenials(context);
         return out;
+    }
+
+    /** Audit entries already reported (or there before this run's first tool call); -1 until known. */
+    private int auditSeen = -1;
+
+    private static List<io.agentbox.sandbox.NetworkAuditEntry> audit(ToolContext context) {
+        try {
+            return context.sandbox() == null ? List.of() : context.sandbox().networkAudit();
+        } catch (RuntimeException e) {
+            return List.of(); // the sandbox ended; nothing more to report
+        }
+    }
+
+    /** The refusals the egress recorded while the tool ran (it writes them before closing the connection). */
+    private synchronized void auditBaseline(ToolContext context) {
+        if (auditSeen < 0) auditSeen = audit(context).size();
+    }
+
+    private synchronized void reportNetworkDenials(ToolContext context) {
+        List<io.agentbox.sandbox.NetworkAuditEntry> all = audit(context);
+        for (int i = Math.max(auditSeen, 0); i < all.size(); i++) {
+            var e = all.get(i);
+            if (!e.denied()) continue;
+            events.emit(new EventData.NetworkDenied(e.ts().toString(), "network", e.host().orElse(null), e.ip().orElse(null), e.port(),
+                    e.protocol(), e.decision(), e.reason()));
+        }
+        auditSeen = Math.max(auditSeen, all.size());
     }
 
     private Verdict check(ToolUse requested) {

@@ -90,6 +90,13 @@ public sealed interface EventData {
 
     record ToolResult(String id, String output, @JsonProperty("isError") boolean isError, long durationMs) implements EventData {}
 
+    /**
+     * The sandbox's egress refused a network attempt during a tool call (the same fields as a line of
+     * {@code agentbox sandbox audit --json}).
+     */
+    record NetworkDenied(String ts, String kind, String host, String ip, int port, String protocol, String decision, String reason)
+            implements EventData {}
+
     /** The permission callback was asked about a tool call ({@code id} is the tool call's id). */
     record PermissionRequest(String id, String name, JsonNode input) implements EventData {}
 
@@ -141,6 +148,7 @@ public sealed interface EventData {
             add("tool.call", ToolCall.class);
             add("tool.result", ToolResult.class);
             add("permission.request", PermissionRequest.class);
+            add("network.denied", NetworkDenied.class);
             add("usage", ModelUsage.class);
             add("retry", Retry.class);
             add("compaction", Compaction.class);

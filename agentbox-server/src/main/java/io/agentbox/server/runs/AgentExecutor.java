@@ -16,6 +16,7 @@ import io.agentbox.agent.event.Events;
 import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.permission.PermissionMode;
 import io.agentbox.sandbox.NetworkPolicy;
+import io.agentbox.server.http.Networks;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxSpec;
 import io.agentbox.server.ServerConfig;
@@ -117,7 +118,9 @@ public final class AgentExecutor implements RunExecutor {
         Duration lifetime = Scheduler.lifetime(run, config);
         SandboxSpec.Builder spec = SandboxSpec.builder()
                 .template(run.template())
-                .network("open".equals(options.path("network").asText()) ? NetworkPolicy.open() : NetworkPolicy.none())
+                .network(Networks.policy(options.get("network"), "options.network").orElse(NetworkPolicy.none()))
+                .secrets(Networks.secrets(options.get("secrets"), "options.secrets"))
+                .auditAll(options.path("auditAll").asBoolean(false))
                 .timeout(lifetime.plus(run.sessionId().isPresent() ? config.sessionIdleTimeout() : SANDBOX_MARGIN));
         PermissionMode mode = PermissionMode.fromWireName(options.path("permissionMode").asText("bypassPermissions"));
         Agent.Builder b = Agent.builder()
