@@ -1,5 +1,7 @@
 package io.agentbox.agent;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;
@@ -41,6 +43,7 @@ final class ToolRunner {
     private final EventEmitter events;
     private final Cancellation cancellation;
     private final Function<ToolUse, ToolContext> contexts;
+    private final RunSpans spans;
 
     /** A call after the checks: either the input to run it with, or why it is refused. */
     private record Verdict(ToolUse call, Tool tool, Optional<String> refusal) {}
@@ -50,7 +53,13 @@ final class ToolRunner {
     /** {@code all}: the options' tools plus the run's own (its MCP servers'). */
     ToolRunner(AgentOptions options, List<Tool> all, String workdir, EventEmitter events, Cancellation cancellation,
                Function<ToolUse, ToolContext> contexts) {
+        this(options, all, workdir, events, cancellation, contexts, RunSpans.off());
+    }
+
+    ToolRunner(AgentOptions options, List<Tool> all, String workdir, EventEmitter events, Cancellation cancellation,
+               Function<ToolUse, ToolContext> contexts, RunSpans spans) {
         this.options = options;
+        this.spans = spans;
         this.all = List.copyOf(all);
         this.workdir = workdir;
         this.events = events;
@@ -122,6 +131,18 @@ final class ToolRunner {
 
     private ToolOutput execute(Verdict v) {
         long start = System.nanoTime();
+        Span span = spans.startTool(v.call());
+        try (Scope ignored = span.makeCurrent()) {
+            ToolOutput out = executeTraced(v, start);
+            spans.endTool(span, out);
+            return out;
+        } catch (RuntimeException e) {
+            RunSpans.fail(span, "tool_error", String.valueOf(e.getMessage()));
+            throw e;
+        }
+    }
+
+    private ToolOutput executeTraced(Verdict v, long start) {
         ToolOutput out;
         ToolContext context = v.refusal().isPresent() ? null : contexts.apply(v.call());
         if (context != null) auditBaseline(context);

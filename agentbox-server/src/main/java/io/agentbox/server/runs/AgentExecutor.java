@@ -1,5 +1,6 @@
 package io.agentbox.server.runs;
 
+import io.agentbox.server.telemetry.Telemetry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.ErrorCategory;
@@ -61,10 +62,12 @@ public final class AgentExecutor implements RunExecutor {
     private final Permissions permissions;
     private final Metrics metrics;
     private final Clock clock;
+    private final Telemetry telemetry;
 
     public AgentExecutor(ServerConfig config, ModelClient model, Pricing pricing, SandboxService sandboxes, SessionStore sessions,
                          TenancyStore tenancy, Budgets budgets, ArtifactCapture artifacts, Permissions permissions,
-                         Metrics metrics, Clock clock) {
+                         Metrics metrics, Clock clock, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.config = config;
         this.model = model;
         this.pricing = pricing;
@@ -129,7 +132,8 @@ public final class AgentExecutor implements RunExecutor {
                 .sessionStore(new ConversationStore(sessions, run.workspaceId(), clock))
                 .permissionMode(mode)
                 .permissionCallback(permissions.callbackFor(run.id()))
-                .timeout(lifetime);
+                .timeout(lifetime)
+                .tracing(telemetry.tracingFor(run.id(), run.workspaceId()));
         run.model().or(config::model).ifPresent(b::model);
         if (options.has("maxTurns")) b.maxTurns(options.get("maxTurns").asInt());
         budget(run, options).ifPresent(b::maxBudgetUsd);
