@@ -64,16 +64,9 @@ if ! java_home=$("$repo/bin/find-jdk" 2>/dev/null); then
 fi
 say "JDK: $java_home"
 
-# The compatibility tests drive other systems' official SDKs (npm packages pinned under test-deps/).
-# Any Node.js 18+ does; one already installed (e.g. Node 20) is kept.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  say "installing Node.js and npm (the test suite runs the official E2B SDK)"
-  apt_install nodejs npm
-fi
-"$repo/bin/install-test-deps"
-
 if [ "$deps_only" = true ]; then
-  # the test suite runs real MCP servers and clients from npm (test-deps/*/, pinned by their locks);
+  # the test suite runs real MCP servers and clients and the official E2B SDK from npm
+  # (test-deps/*/, pinned by their locks);
   # any node >= 18 does, so a newer one already here is kept
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     say "installing node and npm for the test suite's MCP servers and clients"

@@ -1,7 +1,7 @@
 package io.agentbox.cli.agent;
 
 import io.agentbox.agent.Agent;
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.agent.mcp.McpConfig;
 import io.agentbox.agent.mcp.McpTimeouts;
 import io.agentbox.agent.permission.PermissionMode;
@@ -64,8 +64,11 @@ final class AgentFlags {
     @Mixin
     NetworkFlags network = new NetworkFlags();
 
-    @Option(names = "--upload", paramLabel = "DIR", description = "Copy this folder into /workspace before the run.")
+    @Option(names = "--upload", paramLabel = "DIR", description = "Copy this folder into /workspace before the run (secret files left out, see --upload-all).")
     Path upload;
+
+    @Option(names = "--upload-all", description = "With --upload: copy secret files too (.env, .env.*, *.pem, *.key, id_*, .netrc, .npmrc, .pypirc, .git-credentials, .ssh/, .aws/, .docker/config.json).")
+    boolean uploadAll;
 
     @Option(names = "--keep", description = "Keep the sandbox after the run (for --continue or `agentbox sandbox exec`).")
     boolean keep;

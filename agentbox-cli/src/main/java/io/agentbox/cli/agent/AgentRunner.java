@@ -4,7 +4,7 @@ import io.agentbox.agent.Agent;
 import io.agentbox.agent.AgentResult;
 import io.agentbox.agent.AgentRun;
 import io.agentbox.agent.AgentSession;
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.agent.event.EventListener;
 import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.output.EventFormatter;
@@ -62,7 +62,7 @@ final class AgentRunner implements AutoCloseable {
         SandboxProvider provider = cli.sandboxes();
         this.sandbox = RunSandbox.acquire(provider, flags.sandboxSpec(), prior.flatMap(SessionState::sandboxId), this::notice);
         try {
-            if (flags.upload != null) sandbox.upload(flags.upload);
+            if (flags.upload != null) sandbox.upload(flags.upload, flags.uploadAll, err);
             Agent.Builder b = flags.apply(Agent.builder()).modelClient(client).sandbox(flags.sandboxSpec())
                     .sandbox(sandbox.sandbox()).sandboxProvider(provider).sessionStore(store);
             ask.filter(a -> flags.permissionMode == PermissionMode.DEFAULT || flags.permissionMode == PermissionMode.ACCEPT_EDITS)
@@ -123,10 +123,9 @@ final class AgentRunner implements AutoCloseable {
     }
 
     /** Copies the sandbox's workdir out; a failure is reported, not thrown, so the run's own outcome stands. */
-    boolean download(Path dir) {
+    boolean download(RunCommand.DownloadRequest request) {
         try {
-            sandbox.download(dir);
-            return true;
+            return sandbox.download(request, err).complete();
         } catch (RuntimeException e) {
             notice("agentbox: --download failed: " + e.getMessage());
             return false;

@@ -1,5 +1,7 @@
 package io.agentbox.server.store;
 
+import io.agentbox.Ids;
+
 import io.agentbox.server.model.ApiKey;
 import io.agentbox.server.model.Member;
 import io.agentbox.server.model.Principal;
