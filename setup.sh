@@ -5,6 +5,7 @@
 #      debootstrap for templates, ripgrep, git, python3, curl, openssl,
 #      and PostgreSQL for the test suite),
 #   2. checks for a JDK 21 or newer (and tries apt's openjdk-21-jdk-headless when there is none),
+#      and, with --deps-only, installs the test suite's pinned npm packages (test-deps/install.sh),
 #   3. builds agentbox and runs `agentbox demo`.
 # Options: --deps-only (steps 1 and 2 only; what .ci/run uses).
 set -euo pipefail
@@ -63,16 +64,15 @@ if ! java_home=$("$repo/bin/find-jdk" 2>/dev/null); then
 fi
 say "JDK: $java_home"
 
-# The compatibility tests drive other systems' official SDKs, and the MCP tests the MCP reference
-# server and Inspector (npm packages pinned under test-deps/).
-# Any Node.js 18+ does; one already installed (e.g. Node 20) is kept.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  say "installing Node.js and npm (the test suite runs the official E2B SDK and MCP reference tools)"
-  apt_install nodejs npm
-fi
-"$repo/bin/install-test-deps"
-
 if [ "$deps_only" = true ]; then
+  # the test suite runs real MCP servers and clients and the official E2B SDK from npm
+  # (test-deps/*/, pinned by their locks);
+  # any node >= 18 does, so a newer one already here is kept
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    say "installing node and npm for the test suite's MCP servers and clients"
+    apt_install nodejs npm
+  fi
+  "$repo/test-deps/install.sh"
   exit 0
 fi
 

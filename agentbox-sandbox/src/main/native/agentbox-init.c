@@ -2,11 +2,15 @@
  * agentbox-init: the small native part of a local agentbox sandbox.
  *
  *   agentbox-init launch --state DIR [--cgroup DIR]... [--cgset FILE=VALUE]... [--rw-size BYTES]
- *                        [--uid N --gid N] -- BWRAP-ARGV...
- *       Host side. Creates the sandbox's state dir, writable tmpfs, cgroups and control socket,
- *       starts a detached supervisor that runs bubblewrap, and returns once the sandbox answers.
- *       stdin is copied to DIR/sandbox.json. Prints "ok" and exits 0, or one error line and exits 1,
+ *                        [--uid N --gid N] --uid-base N --uid-slots N --slot-dir DIR --stage DIR
+ *                        [--idmap SRC=NAME]... -- BWRAP-ARGV...
+ *       Host side. Takes a free uid range (slot), creates the sandbox's state dir, cgroups and
+ *       control socket, starts a detached supervisor that runs bubblewrap in the sandbox's own user
+ *       namespace, and returns once the sandbox answers. stdin is copied to DIR/sandbox.json.
+ *       Prints "ok" and exits 0, or one error line and exits 1 (3: every uid range is in use),
  *       leaving nothing behind.
+ *   agentbox-init killcg DIR...
+ *       Kills every process of the given cgroups (a dead supervisor's leftovers).
  *   agentbox-init init --timeout-ms N --uid N --gid N
  *       PID 1 inside the sandbox (fd 3 is the listening control socket). Runs commands and file
  *       operations for clients of the socket, and ends the sandbox at its deadline: when PID 1
@@ -41,7 +45,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -241,10 +247,14 @@ static const char *field(const fields_t *fs, char tag) {
 #endif
 
 /*
- * A deny list in the spirit of container runtimes' default profiles: no new namespaces (a user
- * namespace would hand the sandbox fresh capabilities over new mounts), no mounts, no kernel
- * keyring, no module loading, no kernel log, no eBPF, no clock or host-name changes. Everything
- * else is allowed, so ordinary programs (compilers, package managers, debuggers) work.
+ * In the spirit of container runtimes' default profiles, narrowed further: no new namespaces (a user
+ * namespace would hand the sandbox fresh capabilities over new mounts), no mounts, no kernel keyring,
+ * no module loading, no kernel log, no eBPF, no perf events, no io_uring (its own syscall surface,
+ * invisible to this filter), no userfaultfd (stretches kernel race windows), no kexec, no LDT, no clock
+ * or host-name changes, no NUMA page moves. Sockets are allowed by family, not denied by a few: only
+ * AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK for route and socket-diagnostic queries (AF_VSOCK, for one,
+ * reaches a hypervisor's services even with no network). Everything else is allowed, so ordinary
+ * programs (compilers, package managers, debuggers, language runtimes) work.
  */
 static int install_seccomp(void) {
 #ifdef AB_AUDIT_ARCH
@@ -254,17 +264,29 @@ static int install_seccomp(void) {
         SYS_swapon, SYS_swapoff, SYS_reboot, SYS_sethostname, SYS_setdomainname, SYS_kexec_load,
         SYS_kexec_file_load, SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_settimeofday,
         SYS_clock_settime, SYS_clock_adjtime, SYS_adjtimex, SYS_open_by_handle_at, SYS_name_to_handle_at,
-        SYS_quotactl, SYS_vhangup, SYS_fsopen, SYS_fsmount, SYS_fsconfig, SYS_move_mount, SYS_open_tree,
+        SYS_quotactl, SYS_vhangup, SYS_fsopen, SYS_fsmount, SYS_fsconfig, SYS_fspick, SYS_move_mount,
+        SYS_open_tree, SYS_lookup_dcookie, SYS_move_pages, SYS_mbind, SYS_migrate_pages,
 #ifdef SYS_mount_setattr
         SYS_mount_setattr,
 #endif
+#ifdef SYS_quotactl_fd
+        SYS_quotactl_fd,
+#endif
 #ifdef __x86_64__
-        SYS_iopl, SYS_ioperm,
+        SYS_iopl, SYS_ioperm, SYS_modify_ldt, SYS_uselib, SYS_ustat, SYS_sysfs,
+#endif
+#ifdef SYS__sysctl
+        SYS__sysctl,
+#endif
+#ifdef SYS_nfsservctl
+        SYS_nfsservctl,
 #endif
     };
+    /* answered as if the kernel had no such call, so runtimes that probe for them (libuv) fall back quietly */
+    static const int absent[] = {425 /* io_uring_setup */, 426 /* io_uring_enter */, 427 /* io_uring_register */};
     const uint32_t ns_flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS |
                               CLONE_NEWIPC | CLONE_NEWCGROUP;
-    struct sock_filter prog[128];
+    struct sock_filter prog[256];
     unsigned n = 0;
 #define EMIT(code, jt, jf, k) prog[n++] = (struct sock_filter)BPF_JUMP(code, k, jt, jf)
     EMIT(BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, arch));
@@ -278,6 +300,26 @@ static int install_seccomp(void) {
     for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++) {
         EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)denied[i]);
         EMIT(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | EPERM);
+    }
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)absent[i]);
+        EMIT(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | ENOSYS);
+    }
+    /* socket and socketpair: the family (args[0]) from the list; netlink only for route and diag (args[2]) */
+    static const int socket_calls[] = {SYS_socket, SYS_socketpair};
+    for (size_t i = 0; i < 2; i++) {
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 11, (uint32_t)socket_calls[i]);
+        EMIT(BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, args[0]));
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 8, 0, AF_UNIX); /* to the allow at the block's end */
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 7, 0, AF_INET);
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, AF_INET6);
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AF_NETLINK);
+        EMIT(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | EAFNOSUPPORT);
+        EMIT(BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, args[2]));
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 0 /* NETLINK_ROUTE */);
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 4 /* NETLINK_SOCK_DIAG */);
+        EMIT(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | EPROTONOSUPPORT);
+        EMIT(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
     }
     /* clone3 hides its flags in memory: answer ENOSYS so libc falls back to clone, which we can inspect */
     EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, SYS_clone3);
@@ -1372,10 +1414,18 @@ typedef struct {
     const char *cgsets[64];
     int ncgsets;
     long long rw_size;
-    uid_t uid;
+    uid_t uid; /* the sandbox user, inside */
     gid_t gid;
+    uid_t uid_base; /* host id of the sandbox's root: the first of its slot's range */
+    unsigned uid_slots;
+    const char *slot_dir;
+    const char *stage;
+    const char *idmaps[16]; /* SRC=NAME: SRC shown under STAGE/NAME with the sandbox's ids */
+    int nidmaps;
     char **bwrap;
 } launch_t;
+
+#define SLOT_IDS 65536u
 
 static char path_buf[8][PATH_MAX];
 
@@ -1384,19 +1434,53 @@ static const char *state_path(const launch_t *l, int slot, const char *name) {
     return path_buf[slot];
 }
 
+static bool cgroup_empty(const char *procs_file) {
+    FILE *f = fopen(procs_file, "re");
+    if (!f) return true;
+    int pid;
+    bool empty = fscanf(f, "%d", &pid) != 1;
+    fclose(f);
+    return empty;
+}
+
+/*
+ * Kills every process of a cgroup without ever signalling a stranger. cgroup v2 has cgroup.kill,
+ * which the kernel applies to the members themselves. Elsewhere (v1) a PID read from cgroup.procs
+ * may belong to a new host process by the time it is signalled, so each one is pinned with a pidfd
+ * first and signalled only if, once pinned, it is still in this cgroup.
+ */
 static void kill_cgroup_procs(const char *dir) {
-    char path[PATH_MAX];
+    char path[PATH_MAX], kill_file[PATH_MAX];
     snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    for (int round = 0; round < 200; round++) {
-        FILE *f = fopen(path, "re");
-        if (!f) return;
-        int pid, any = 0;
-        while (fscanf(f, "%d", &pid) == 1) {
-            kill(pid, SIGKILL);
-            any = 1;
+    snprintf(kill_file, sizeof kill_file, "%s/cgroup.kill", dir);
+    bool v2_kill = access(kill_file, W_OK) == 0 && write_file(kill_file, "1") == 0;
+    /* the v1 controller directory is ".../<controller>/agentbox/<id>": the path /proc/PID/cgroup shows ends in "/agentbox/<id>" */
+    const char *tail = strstr(dir, "/agentbox/");
+    for (int round = 0; round < 400; round++) {
+        if (cgroup_empty(path)) return;
+        if (!v2_kill) {
+            FILE *f = fopen(path, "re");
+            if (!f) return;
+            int pid;
+            while (fscanf(f, "%d", &pid) == 1) {
+                int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+                if (pfd < 0) continue; /* gone already */
+                char cg[PATH_MAX], line[PATH_MAX];
+                snprintf(cg, sizeof cg, "/proc/%d/cgroup", pid);
+                FILE *c = fopen(cg, "re");
+                bool ours = false;
+                while (c && tail && fgets(line, sizeof line, c)) {
+                    size_t n = strcspn(line, "\n");
+                    line[n] = '\0';
+                    size_t t = strlen(tail);
+                    if (n >= t && strcmp(line + n - t, tail) == 0) ours = true;
+                }
+                if (c) fclose(c);
+                if (ours) syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+                close(pfd);
+            }
+            fclose(f);
         }
-        fclose(f);
-        if (!any) return;
         usleep(5000);
     }
 }
@@ -1411,7 +1495,6 @@ static void teardown(const launch_t *l) {
             usleep(5000); /* exiting tasks leave the cgroup asynchronously */
         }
     }
-    rmdir(state_path(l, 0, "rw")); /* only a mount point: the tmpfs went with the sandbox's namespace */
     unlink(state_path(l, 1, "ctl.sock"));
     unlink(state_path(l, 2, "sandbox.json"));
     unlink(state_path(l, 3, "bwrap.log"));
@@ -1433,27 +1516,162 @@ static int mkdir_parents(const char *dir, mode_t mode) {
 }
 
 /*
- * Called in the child that becomes bwrap, after it has left the host's mount namespace: the tmpfs
- * lives only in the sandbox's namespaces. Mounted in the host's namespace instead, every sandbox's
- * mount would propagate into every other live sandbox and make each create O(live sandboxes).
+ * Takes a free uid range: slot N is free while nobody holds a lock on SLOT_DIR/<its first uid>. The
+ * lock's open file description goes to the supervisor (fork shares it) and is released when it
+ * exits, however it exits, so a crashed sandbox's range comes back by itself. The search starts at a
+ * random slot, so creates do not queue up behind the lowest busy ones. Returns the locked fd or -1.
  */
-static int setup_rw(const launch_t *l) {
-    const char *rw = state_path(l, 0, "rw");
+static int take_uid_slot(launch_t *l) {
+    mode_t old_umask = umask(022); /* the shared parent (/run/agentbox) must stay traversable */
+    int made = mkdir_parents(l->slot_dir, 0755) < 0 || (mkdir(l->slot_dir, 0755) < 0 && errno != EEXIST) ? -1 : 0;
+    umask(old_umask);
+    if (made < 0) return -1;
+    unsigned start = 0;
+    if (getrandom(&start, sizeof start, 0) != sizeof start) start = (unsigned)getpid();
+    for (unsigned i = 0; i < l->uid_slots; i++) {
+        unsigned slot = (start + i) % l->uid_slots;
+        uid_t first = l->uid_base + slot * SLOT_IDS;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%u", l->slot_dir, (unsigned)first);
+        int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0) continue;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            l->uid_base = first;
+            return fd;
+        }
+        close(fd);
+    }
+    errno = EUSERS;
+    return -1;
+}
+
+/*
+ * A user namespace whose ids 0..65535 are the host ids of the slot. Made by a short-lived child
+ * (a process cannot map more than its own id into a namespace it created itself; its parent, host
+ * root, may write any map). The namespace lives on through the returned fd.
+ */
+static int make_userns(const launch_t *l) {
+    int up[2], down[2];
+    if (pipe2(up, O_CLOEXEC) < 0) return -1;
+    if (pipe2(down, O_CLOEXEC) < 0) {
+        close(up[0]), close(up[1]);
+        return -1;
+    }
+    pid_t h = fork();
+    if (h < 0) return -1;
+    if (h == 0) {
+        close(up[0]);
+        close(down[1]); /* so that the parent closing its end is an end of file here */
+        char ok = unshare(CLONE_NEWUSER) == 0 ? 'u' : 'x';
+        if (write(up[1], &ok, 1) != 1) _exit(1);
+        char b;
+        while (read(down[0], &b, 1) < 0 && errno == EINTR) {}
+        _exit(0);
+    }
+    close(up[1]);
+    close(down[0]);
+    char ok = 0, path[64], map[64];
+    int fd = -1, saved = EIO;
+    if (read(up[0], &ok, 1) == 1 && ok == 'u') {
+        snprintf(map, sizeof map, "0 %u %u\n", (unsigned)l->uid_base, SLOT_IDS);
+        snprintf(path, sizeof path, "/proc/%d/uid_map", h);
+        if (write_file(path, map) == 0) {
+            snprintf(path, sizeof path, "/proc/%d/gid_map", h);
+            if (write_file(path, map) == 0) {
+                snprintf(path, sizeof path, "/proc/%d/ns/user", h);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+            }
+        }
+        if (fd < 0) saved = errno;
+    }
+    close(down[1]);
+    close(up[0]);
+    waitpid(h, NULL, 0);
+    if (fd < 0) errno = saved;
+    return fd;
+}
+
+/*
+ * SRC under DST, its files shown with the sandbox's ids (host uid 0 as the sandbox's root, 1000 as
+ * its user): an idmapped mount. Where the filesystem cannot idmap, a plain bind (files then show
+ * as the overflow id, nobody).
+ */
+static int stage_idmapped(const char *src, const char *dst, int userns) {
+    struct stat st;
+    if (stat(src, &st) < 0) return errno == ENOENT ? 0 : -1; /* optional files: bwrap's --ro-bind-try skips them */
+    if (S_ISDIR(st.st_mode) ? mkdir(dst, 0755) < 0 : mknod(dst, S_IFREG | 0644, 0) < 0) return -1;
+    int t = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    if (t >= 0) {
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+        int r = mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr);
+        if (r == 0) r = move_mount(t, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH);
+        close(t);
+        if (r == 0) return 0;
+    }
+    return mount(src, dst, NULL, MS_BIND | MS_REC, NULL);
+}
+
+/*
+ * Called in the child that becomes bwrap, after it has left the host's mount namespace: every mount
+ * here lives only in the sandbox's namespaces. Mounted in the host's namespace instead, every
+ * sandbox's mount would propagate into every other live sandbox and make each create O(live).
+ * bwrap runs as the sandbox's root inside its user namespace, which cannot traverse the state
+ * directory's 0700 parents, so what it binds is staged on a small tmpfs at STAGE: the writable
+ * part and the idmapped template.
+ */
+static int setup_stage(const launch_t *l, int userns) {
+    umask(022);
+    if (mkdir_parents(l->stage, 0755) < 0 || (mkdir(l->stage, 0755) < 0 && errno != EEXIST)) return -1;
+    /* bwrap, as the sandbox's root, walks this path without any capability on the host */
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", l->stage);
+    for (char *slash; (slash = strrchr(parent, '/')) != NULL && slash != parent;) {
+        *slash = '\0';
+        struct stat st;
+        if (stat(parent, &st) == 0 && st.st_uid == 0 && (st.st_mode & 0005) != 0005) chmod(parent, (st.st_mode & 07777) | 0755);
+        if (strcmp(parent, "/run") == 0) break;
+    }
+    if (mount("tmpfs", l->stage, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0) return -1;
+    char rw[PATH_MAX];
+    snprintf(rw, sizeof rw, "%s/rw", l->stage);
+    if (mkdir(rw, 0755) < 0) return -1;
     char opts[64];
     snprintf(opts, sizeof opts, "size=%lld,mode=0755", l->rw_size);
-    /* one tmpfs for the whole writable part, so the disk quota covers workspace, home and /tmp together */
+    /* one tmpfs for the whole writable part, so the disk quota covers every writable place together */
     if (mount("tmpfs", rw, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) return -1;
     static const struct {
         const char *name;
         mode_t mode;
         bool user;
-    } dirs[] = {{"workspace", 0755, true}, {"home", 0755, true}, {"tmp", 01777, false}, {"root", 0700, false}};
+    } dirs[] = {{"workspace", 0755, true}, {"home", 0755, true}, {"tmp", 01777, false}, {"root", 0700, false},
+                {"shm", 01777, false}, {"run", 0755, false}};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
         char p[PATH_MAX];
         snprintf(p, sizeof p, "%s/%s", rw, dirs[i].name);
         if (mkdir(p, dirs[i].mode) < 0 || chmod(p, dirs[i].mode) < 0) return -1;
-        if (dirs[i].user && chown(p, l->uid, l->gid) < 0) return -1;
+        /* owned by the host ids that are the sandbox's root and user inside */
+        uid_t u = l->uid_base + (dirs[i].user ? l->uid : 0);
+        gid_t g = l->uid_base + (dirs[i].user ? l->gid : 0);
+        if (chown(p, u, g) < 0) return -1;
     }
+    for (int i = 0; i < l->nidmaps; i++) {
+        const char *eq = strchr(l->idmaps[i], '=');
+        if (!eq || strchr(eq + 1, '/')) {
+            errno = EINVAL;
+            return -1;
+        }
+        char src[PATH_MAX], dst[PATH_MAX];
+        snprintf(src, sizeof src, "%.*s", (int)(eq - l->idmaps[i]), l->idmaps[i]);
+        snprintf(dst, sizeof dst, "%s/%s", l->stage, eq + 1);
+        if (stage_idmapped(src, dst, userns) < 0) return -1;
+    }
+    return mount(NULL, l->stage, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+}
+
+/* Becomes the sandbox's root: host ids uid_base+0, all capabilities but only inside the namespace. */
+static int enter_userns(int userns) {
+    if (setns(userns, CLONE_NEWUSER) < 0) return -1;
+    if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) return -1;
     return 0;
 }
 
@@ -1478,7 +1696,8 @@ static int setup_cgroups(const launch_t *l, char *err, size_t errlen) {
 }
 
 static int launch_main(int argc, char **argv) {
-    launch_t l = {.rw_size = 1LL << 30, .uid = 1000, .gid = 1000};
+    launch_t l = {.rw_size = 1LL << 30, .uid = 1000, .gid = 1000, .uid_base = 0x70000000u, .uid_slots = 4000,
+                  .slot_dir = "/run/agentbox/uid-slots", .stage = "/run/agentbox/stage"};
     int i = 2;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -1494,9 +1713,16 @@ static int launch_main(int argc, char **argv) {
         else if (strcmp(a, "--rw-size") == 0) l.rw_size = atoll(v);
         else if (strcmp(a, "--uid") == 0) l.uid = (uid_t)atoi(v);
         else if (strcmp(a, "--gid") == 0) l.gid = (gid_t)atoi(v);
+        else if (strcmp(a, "--uid-base") == 0) l.uid_base = (uid_t)strtoul(v, NULL, 10);
+        else if (strcmp(a, "--uid-slots") == 0) l.uid_slots = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(a, "--slot-dir") == 0) l.slot_dir = v;
+        else if (strcmp(a, "--stage") == 0) l.stage = v;
+        else if (strcmp(a, "--idmap") == 0 && l.nidmaps < 16) l.idmaps[l.nidmaps++] = v;
         else die("unknown option %s", a);
     }
     if (!l.state || i >= argc) die("usage: agentbox-init launch --state DIR [options] -- BWRAP-ARGV...");
+    if (l.uid_slots == 0 || l.uid_base == 0 || (uint64_t)l.uid_base + (uint64_t)l.uid_slots * SLOT_IDS > 0xfffffffeull)
+        die("the uid ranges do not fit in the host's ids (base %u, %u slots of %u)", (unsigned)l.uid_base, l.uid_slots, SLOT_IDS);
     l.bwrap = argv + i;
     umask(077);
 
@@ -1510,6 +1736,17 @@ static int launch_main(int argc, char **argv) {
         teardown(&l);
         die("cannot lock %s: %s", l.state, strerror(errno));
     }
+    int slot = take_uid_slot(&l);
+    if (slot < 0) {
+        int e = errno;
+        teardown(&l);
+        if (e == EUSERS) {
+            fprintf(stderr, "no free sandbox uid range: all %u ranges of %u host ids from %u are in use by live sandboxes\n",
+                    l.uid_slots, SLOT_IDS, (unsigned)l.uid_base);
+            return 3;
+        }
+        die("cannot take a uid range under %s: %s", l.slot_dir, strerror(e));
+    }
     char err[PATH_MAX + 256] = "";
     {
         int meta = open(state_path(&l, 2, "sandbox.json"), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
@@ -1519,7 +1756,6 @@ static int launch_main(int argc, char **argv) {
             if (write_all(meta, tmp, (size_t)r) < 0) break;
         if (meta < 0 || close(meta) < 0) snprintf(err, sizeof err, "cannot write sandbox.json: %s", strerror(errno));
     }
-    if (!err[0] && mkdir(state_path(&l, 0, "rw"), 0700) < 0) snprintf(err, sizeof err, "cannot create %s: %s", path_buf[0], strerror(errno));
     if (!err[0]) setup_cgroups(&l, err, sizeof err);
     int sock = -1;
     if (!err[0]) {
@@ -1567,11 +1803,20 @@ static int launch_main(int argc, char **argv) {
                 dprintf(logfd, "cannot create a private mount namespace: %s\n", strerror(errno));
                 _exit(1);
             }
-            if (setup_rw(&l) < 0) {
-                dprintf(logfd, "cannot set up the writable filesystem: %s\n", strerror(errno));
+            int userns = make_userns(&l);
+            if (userns < 0) {
+                dprintf(logfd, "cannot create the sandbox's user namespace: %s\n", strerror(errno));
+                _exit(1);
+            }
+            if (setup_stage(&l, userns) < 0) {
+                dprintf(logfd, "cannot set up the sandbox's filesystems: %s\n", strerror(errno));
                 _exit(1);
             }
             write_file("/proc/self/oom_score_adj", "-1000");
+            if (enter_userns(userns) < 0) {
+                dprintf(logfd, "cannot enter the sandbox's user namespace: %s\n", strerror(errno));
+                _exit(1);
+            }
             umask(022); /* the launcher's 077 is for its own state files, not for the sandbox */
             dup2(devnull, 0);
             dup2(devnull, 1);
@@ -1660,6 +1905,11 @@ int relay_main(int argc, char **argv);
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "init") == 0) return init_main(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "killcg") == 0) {
+        /* agentbox-init killcg DIR...: what a provider uses to clear the cgroups of a dead supervisor */
+        for (int i = 2; i < argc; i++) kill_cgroup_procs(argv[i]);
+        return 0;
+    }
     if (argc >= 2 && strcmp(argv[1], "launch") == 0) return launch_main(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "relay") == 0) return relay_main(argc, argv); /* agentbox-relay.c */
     fprintf(stderr, "usage: agentbox-init launch|init ...\n");

@@ -1,5 +1,7 @@
 package io.agentbox.agent;
 
+import io.agentbox.ConfigException;
+
 import io.agentbox.agent.cost.Pricing;
 import io.agentbox.agent.event.EventListener;
 import io.agentbox.agent.hook.PostToolUseHook;

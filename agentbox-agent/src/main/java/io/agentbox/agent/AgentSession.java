@@ -1,5 +1,8 @@
 package io.agentbox.agent;
 
+import io.agentbox.ConfigException;
+import io.agentbox.Ids;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.agent.event.Event;

@@ -1,6 +1,8 @@
 package io.agentbox.sandbox;
 
 import io.agentbox.sandbox.SandboxFileException.Reason;
+import io.agentbox.sandbox.local.LocalSandboxProvider;
+import io.agentbox.sandbox.local.UidRanges;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,7 +15,16 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,7 +95,7 @@ class IsolationTest {
         assertThat(env.stdout()).contains("GIVEN=yes");
         for (var e : System.getenv().entrySet()) {
             boolean ours = env.stdout().lines().anyMatch(l -> l.equals(e.getKey() + "=" + e.getValue()))
-                    && java.util.Set.of("SHELL", "HOME", "LANG", "USER", "LOGNAME", "TMPDIR", "PWD", "SHLVL", "_").contains(e.getKey());
+                    && Set.of("SHELL", "HOME", "LANG", "USER", "LOGNAME", "TMPDIR", "PWD", "SHLVL", "_").contains(e.getKey());
             if (!ours && e.getValue().length() >= 3) {
                 assertThat(env.stdout()).as("host variable %s", e.getKey()).doesNotContain(e.getKey() + "=" + e.getValue());
             }
@@ -210,13 +221,13 @@ class IsolationTest {
     }
 
     /** Capabilities that would let a sandbox process reach past the sandbox (capability(7) numbers). */
-    static final java.util.Map<String, Integer> DANGEROUS_CAPS = java.util.Map.ofEntries(
-            java.util.Map.entry("CAP_DAC_READ_SEARCH", 2), java.util.Map.entry("CAP_NET_ADMIN", 12),
-            java.util.Map.entry("CAP_SYS_MODULE", 16), java.util.Map.entry("CAP_SYS_RAWIO", 17),
-            java.util.Map.entry("CAP_SYS_PTRACE", 19), java.util.Map.entry("CAP_SYS_ADMIN", 21),
-            java.util.Map.entry("CAP_SYS_BOOT", 22), java.util.Map.entry("CAP_MKNOD", 27),
-            java.util.Map.entry("CAP_SYSLOG", 34), java.util.Map.entry("CAP_PERFMON", 38),
-            java.util.Map.entry("CAP_BPF", 39));
+    static final Map<String, Integer> DANGEROUS_CAPS = Map.ofEntries(
+            Map.entry("CAP_DAC_READ_SEARCH", 2), Map.entry("CAP_NET_ADMIN", 12),
+            Map.entry("CAP_SYS_MODULE", 16), Map.entry("CAP_SYS_RAWIO", 17),
+            Map.entry("CAP_SYS_PTRACE", 19), Map.entry("CAP_SYS_ADMIN", 21),
+            Map.entry("CAP_SYS_BOOT", 22), Map.entry("CAP_MKNOD", 27),
+            Map.entry("CAP_SYSLOG", 34), Map.entry("CAP_PERFMON", 38),
+            Map.entry("CAP_BPF", 39));
 
     @Test
     void noSandboxProcessInitIncludedHoldsDangerousCapabilities() {
@@ -255,6 +266,170 @@ class IsolationTest {
         // and what the sandbox's root keeps to itself stays closed to the file API (no DAC override in init)
         sh(s, "mkdir -m 700 /tmp/rootonly && echo mine > /tmp/rootonly/f", true);
         assertThatThrownBy(() -> s.files().read("/tmp/rootonly/f")).isInstanceOf(SandboxFileException.class);
+    }
+
+    /** Tries each kernel interface from inside; prints one "name=result" line per attempt. */
+    static final String SYSCALL_PROBE = """
+            import ctypes, errno, platform, socket
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.syscall.restype = ctypes.c_long
+            nr = {"x86_64": {"io_uring_setup": 425, "userfaultfd": 323, "perf_event_open": 298, "modify_ldt": 154,
+                             "kexec_load": 246, "bpf": 321, "lookup_dcookie": 212},
+                  "aarch64": {"io_uring_setup": 425, "userfaultfd": 282, "perf_event_open": 241, "kexec_load": 104,
+                              "bpf": 280, "lookup_dcookie": 18}}[platform.machine()]
+            params = ctypes.create_string_buffer(256)
+            attr = ctypes.create_string_buffer(256)
+            calls = {"io_uring_setup": (1, params), "userfaultfd": (0,), "perf_event_open": (attr, 0, -1, -1, 0),
+                     "modify_ldt": (0, params, 16), "kexec_load": (0, 0, 0, 0), "bpf": (0, attr, 64), "lookup_dcookie": (0, params, 16)}
+            for name, args in calls.items():
+                if name not in nr: continue
+                r = libc.syscall(ctypes.c_long(nr[name]), *args)
+                print(f"{name}={'ok' if r >= 0 else errno.errorcode[ctypes.get_errno()]}")
+            def sock(family, type_=socket.SOCK_STREAM, proto=0):
+                try:
+                    socket.socket(family, type_, proto).close(); return "ok"
+                except OSError as e:
+                    return errno.errorcode[e.errno]
+            for name, fam in [("vsock", 40), ("alg", 38), ("packet", 17), ("key", 15), ("bluetooth", 31), ("tipc", 30),
+                              ("rds", 21), ("xdp", 44), ("can", 29), ("x25", 9), ("appletalk", 5), ("ax25", 3)]:
+                print(f"af_{name}={sock(fam, socket.SOCK_DGRAM if name not in ('vsock',) else socket.SOCK_STREAM)}")
+            print("af_unix=" + sock(socket.AF_UNIX))
+            print("af_inet=" + sock(socket.AF_INET))
+            print("af_inet6=" + sock(socket.AF_INET6))
+            print("netlink_route=" + sock(socket.AF_NETLINK, socket.SOCK_RAW, 0))
+            print("netlink_audit=" + sock(socket.AF_NETLINK, socket.SOCK_RAW, 9))
+            print("netlink_uevent=" + sock(socket.AF_NETLINK, socket.SOCK_RAW, 15))
+            try:
+                socket.socketpair(socket.AF_UNIX); print("socketpair_unix=ok")
+            except OSError as e:
+                print("socketpair_unix=" + errno.errorcode[e.errno])
+            """;
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void seccompAllowsSocketFamiliesByListAndBlocksRiskyKernelInterfaces(boolean root) {
+        Sandbox s = sandboxes.create();
+        CommandResult r = s.commands().run(Command.builder("python3", "-c", SYSCALL_PROBE).user(root ? Command.ROOT : "user").build());
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        Map<String, String> got = new TreeMap<>();
+        r.stdout().lines().map(l -> l.split("=", 2)).forEach(kv -> got.put(kv[0], kv[1]));
+        for (String call : new String[] {"io_uring_setup", "userfaultfd", "perf_event_open", "modify_ldt", "kexec_load", "bpf", "lookup_dcookie"}) {
+            if (call.equals("modify_ldt") && !got.containsKey(call)) continue; // x86 only
+            assertThat(got.get(call)).as(call).isIn("EPERM", "ENOSYS");
+        }
+        got.forEach((k, v) -> {
+            if (k.startsWith("af_") && !k.equals("af_unix") && !k.startsWith("af_inet")) assertThat(v).as(k).isEqualTo("EAFNOSUPPORT");
+        });
+        assertThat(got).containsEntry("af_unix", "ok").containsEntry("af_inet", "ok").containsEntry("af_inet6", "ok")
+                .containsEntry("netlink_route", "ok").containsEntry("socketpair_unix", "ok")
+                .containsEntry("netlink_audit", "EPROTONOSUPPORT").containsEntry("netlink_uevent", "EPROTONOSUPPORT");
+        // ordinary programs are unaffected: a TCP server and client over loopback, route queries
+        assertThat(sh(s, "python3 -c \"import socket;a=socket.create_server(('127.0.0.1',0));b=socket.create_connection(a.getsockname());"
+                + "c,_=a.accept();b.sendall(b'hi');print(c.recv(2).decode())\" && ip -o addr show lo | grep -c 127.0.0.1", root).stdout())
+                .isEqualTo("hi\n1\n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void kernelSymbolsKeysAndMachineWideTimersAreMasked(boolean root) {
+        Sandbox s = sandboxes.create();
+        for (String f : new String[] {"/proc/keys", "/proc/kallsyms", "/proc/sched_debug", "/proc/timer_list", "/proc/key-users"}) {
+            if (!Files.exists(Path.of(f))) continue;
+            CommandResult r = sh(s, "wc -c < " + f + " 2>/dev/null || echo 0", root);
+            assertThat(r.stdout().trim()).as(f).isEqualTo("0");
+        }
+        // and the masks cannot be written through or removed
+        assertThat(sh(s, "echo x > /proc/kallsyms 2>/dev/null && echo WROTE; umount /proc/kallsyms 2>/dev/null && echo UNMOUNTED", root).stdout()).isEmpty();
+    }
+
+    /** Every uid (real, effective, saved, fs) of every process in the sandbox's cgroup, as the host sees them. */
+    static Set<Long> hostUids(Sandbox s) throws IOException {
+        Set<Long> uids = new TreeSet<>();
+        for (String pid : Files.readAllLines(LimitsTest.cgroupFile(s, "memory", "cgroup.procs"))) {
+            if (pid.isBlank()) continue;
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", pid.trim(), "status"))) {
+                    if (line.startsWith("Uid:") || line.startsWith("Gid:")) {
+                        for (String id : line.substring(4).trim().split("\\s+")) uids.add(Long.parseLong(id));
+                    }
+                }
+            } catch (NoSuchFileException gone) {
+                // ended meanwhile
+            }
+        }
+        return uids;
+    }
+
+    @Test
+    void eachSandboxRunsAsItsOwnRangeOfHostUids() throws IOException {
+        Sandbox a = sandboxes.create();
+        Sandbox b = sandboxes.create();
+        for (Sandbox s : new Sandbox[] {a, b}) {
+            s.commands().start(Command.of("sleep", "600"));
+            s.commands().start(Command.builder("sleep", "601").asRoot().build());
+            // inside, the ids are the usual ones
+            assertThat(sh(s, "id", false).stdout()).isEqualTo("uid=1000(user) gid=1000(user) groups=1000(user)\n");
+            assertThat(sh(s, "id -u; id -g", true).stdout()).isEqualTo("0\n0\n");
+            // the template's files are the sandbox root's, the workspace is the user's
+            assertThat(sh(s, "stat -c '%U:%G' /usr/bin/env /etc/passwd /workspace /tmp", false).stdout())
+                    .isEqualTo("root:root\nroot:root\nuser:user\nroot:root\n");
+            String map = sh(s, "cat /proc/self/uid_map", false).stdout().trim();
+            assertThat(map).matches("0\\s+\\d+\\s+65536");
+        }
+        TestSandboxes.await("both sandboxes' sleepers to run", Duration.ofSeconds(10), () -> {
+            try {
+                return hostUids(a).size() >= 2 && hostUids(b).size() >= 2; // root and user of each
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        Set<Long> ua = hostUids(a);
+        Set<Long> ub = hostUids(b);
+        for (Set<Long> u : List.of(ua, ub)) {
+            assertThat(u).doesNotContain(0L, 1000L).allSatisfy(id -> assertThat(id)
+                    .isBetween(UidRanges.DEFAULT.first(), UidRanges.DEFAULT.end() - 1));
+        }
+        assertThat(ua).doesNotContainAnyElementsOf(ub);
+        // root inside is not host root: host root's files stay closed to it
+        assertThat(sh(a, "cat /proc/1/root/etc/shadow 2>&1; ls /proc/1/root/root 2>&1 | head -1", true).stdout()).doesNotContain("root:");
+    }
+
+    @Test
+    void uidRangesRunOutWithATypedErrorAndComeBackWhenASandboxEnds() throws Exception {
+        // a private pair of ranges above the default ones, chosen at random so parallel runs do not meet
+        long first = UidRanges.DEFAULT.end() + (long) new Random().nextInt(30) * 3 * 65536;
+        Path home = Files.createTempDirectory(Path.of("/tmp"), "abx-");
+        SandboxProvider two = new LocalSandboxProvider(home, new UidRanges(first, 2));
+        try {
+            SandboxSpec spec = SandboxSpec.builder().timeout(Duration.ofMinutes(2)).build();
+            Sandbox s1 = two.create(spec);
+            Sandbox s2 = two.create(spec);
+            assertThatThrownBy(() -> two.create(spec)).isInstanceOf(SandboxCapacityException.class)
+                    .hasMessageContaining("uid range");
+            assertThat(two.list(SandboxQuery.ALL)).hasSize(2);
+            // a sandbox that ends gives its range back
+            s1.kill();
+            Sandbox s3 = two.create(spec);
+            assertThat(sh(s3, "id -u", false).stdout()).isEqualTo("1000\n");
+            // so does one whose supervisor dies without cleaning up
+            long supervisor = Long.parseLong(Files.readString(home.resolve("sandboxes").resolve(s2.id()).resolve("pid")).trim());
+            ProcessHandle.of(supervisor).orElseThrow().destroyForcibly();
+            Sandbox[] s4 = new Sandbox[1];
+            TestSandboxes.await("the dead sandbox's range to be free again", Duration.ofSeconds(20), () -> {
+                try {
+                    s4[0] = two.create(spec);
+                    return true;
+                } catch (SandboxCapacityException busy) {
+                    return false;
+                }
+            });
+            assertThat(sh(s4[0], "echo alive", false).stdout()).isEqualTo("alive\n");
+        } finally {
+            for (SandboxInfo info : two.list(SandboxQuery.ALL)) two.kill(info.id());
+            try (var files = Files.walk(home)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     @Test

@@ -110,6 +110,37 @@ class LimitsTest {
     }
 
     @Test
+    void sharedMemoryAndRunCountAgainstTheDiskQuotaAndDevIsReadOnly() {
+        Sandbox s = sandboxes.create(SandboxSpec.builder().diskMb(32).memoryMb(512).build());
+        // /dev/shm (POSIX shared memory, as the user) and /run (as root) are on the quota's filesystem
+        CommandResult shm = s.commands().run(Command.shell("dd if=/dev/zero of=/dev/shm/fill bs=1M count=100 2>&1; echo rc=$?"));
+        assertThat(shm.stdout()).contains("No space left on device");
+        s.files().remove("/dev/shm/fill");
+        CommandResult run = s.commands().run(Command.shellBuilder("dd if=/dev/zero of=/run/fill bs=1M count=100 2>&1; echo rc=$?").asRoot().build());
+        assertThat(run.stdout()).contains("No space left on device");
+        s.commands().run(Command.shellBuilder("rm -f /run/fill").asRoot().build());
+        CommandResult shmOpen = s.commands().run(Command.of("python3", "-c",
+                "from multiprocessing import shared_memory as m; x = m.SharedMemory(create=True, size=1 << 20); x.buf[0] = 1; print('shm ok'); x.close(); x.unlink()"));
+        assertThat(shmOpen.stdout()).as(shmOpen.stderr()).isEqualTo("shm ok\n");
+        // /dev itself (bwrap's tmpfs, no cap of its own) takes no new files, not even from root
+        CommandResult dev = s.commands().run(Command.shellBuilder("dd if=/dev/zero of=/dev/fill bs=1M count=1 2>&1; echo rc=$?").asRoot().build());
+        assertThat(dev.stdout()).contains("Read-only file system").contains("rc=1");
+        assertThat(s.commands().run(Command.shell("echo ok > /dev/null && echo fine")).stdout()).isEqualTo("fine\n");
+    }
+
+    @Test
+    void killingASandboxClearsEveryProcessOfItsCgroups() {
+        Sandbox s = sandboxes.create(SandboxSpec.builder().pids(64).build());
+        // processes that keep replacing themselves: a kill by PID list would always be behind
+        s.commands().start(Command.of("bash", "-c", "while :; do (sleep 100 &) ; sleep 0.01; done"));
+        Path procs = cgroupFile(s, "pids", "cgroup.procs");
+        Path dir = procs.getParent();
+        TestSandboxes.await("the churn to start", Duration.ofSeconds(10), () -> readLong(cgroupFile(s, "pids", "pids.current")) > 5);
+        s.kill();
+        TestSandboxes.await("the sandbox's cgroups to be removed", Duration.ofSeconds(15), () -> !Files.exists(dir));
+    }
+
+    @Test
     void cpuQuotaThrottles() throws IOException {
         Sandbox s = sandboxes.create(SandboxSpec.builder().cpus(0.2).build());
         CommandResult r = s.commands().run(Command.builder("python3", "-c",

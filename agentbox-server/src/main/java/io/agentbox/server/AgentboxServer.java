@@ -9,6 +9,7 @@ import io.agentbox.server.analytics.AnalyticsRoutes;
 import io.agentbox.server.analytics.UsageAnalytics;
 import io.agentbox.server.auth.ApiKeys;
 import io.agentbox.server.auth.Authenticator;
+import io.agentbox.server.auth.OpenStreams;
 import io.agentbox.server.auth.RateLimiter;
 import io.agentbox.server.auth.TenancyService;
 import io.agentbox.server.e2b.E2bApi;
@@ -79,6 +80,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class AgentboxServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentboxServer.class);
     public static final String VERSION = "0.1.0";
+    /**
+     * How often open streams look for their keys' revocation by another node sharing the database;
+     * with the time to close, a revoked key's streams end well within two seconds.
+     */
+    private static final java.time.Duration REVOCATION_CHECK = java.time.Duration.ofMillis(500);
 
     private final ServerConfig config;
     private final SandboxProvider provider;
@@ -93,6 +99,7 @@ public final class AgentboxServer implements AutoCloseable {
     private E2bApi e2b;
     private Scheduler scheduler;
     private Reaper reaper;
+    private OpenStreams openStreams;
     private RunService runService;
     private Optional<AnthropicModelClient> modelClient = Optional.empty();
     private Optional<String> initialOwnerKey = Optional.empty();
@@ -178,8 +185,9 @@ public final class AgentboxServer implements AutoCloseable {
                 permissions, unavailable, clock);
         SessionService sessionService = new SessionService(config, sessionStore, runs, runService, sandboxes, clock);
         ArtifactService artifacts = new ArtifactService(artifactStore, runService, clock);
-        TenancyService tenancyService = new TenancyService(tenancy, clock);
-        EventStream stream = new EventStream(events, runs, bus, metrics, config.sseKeepAlive(), closing::get, clock);
+        openStreams = new OpenStreams(tenancy::revokedAmong, REVOCATION_CHECK).start();
+        TenancyService tenancyService = new TenancyService(tenancy, clock, openStreams::revoked);
+        EventStream stream = new EventStream(events, runs, bus, metrics, config.sseKeepAlive(), closing::get, clock, openStreams);
 
         int reconciled = runService.reconcile();
         if (reconciled > 0) LOG.warn("{} run(s) were in flight when this node last stopped; they failed with 'server restarted'", reconciled);
@@ -203,7 +211,7 @@ public final class AgentboxServer implements AutoCloseable {
 
         Authenticator authenticator = new Authenticator(tenancy, clock, config.bootstrapKey(), tenant.ownerPrincipalId());
         RateLimiter rateLimiter = new RateLimiter(config.rateLimit());
-        http = new HttpServer(config, documented, authenticator, rateLimiter, metrics, r -> {});
+        http = new HttpServer(config, documented, authenticator, rateLimiter, metrics, openStreams, r -> {});
         http.start();
         if (config.e2bPort().isPresent()) startE2b(sandboxes, rawSandboxes, authenticator, rateLimiter);
         scheduler.start();
@@ -322,6 +330,7 @@ public final class AgentboxServer implements AutoCloseable {
         if (http != null) quietly(http::close);
         if (e2b != null) quietly(e2b::close);
         if (reaper != null) quietly(reaper::close);
+        if (openStreams != null) quietly(openStreams::close);
         if (scheduler != null) {
             List<Run> left = scheduler.drain(config.shutdownGrace());
             for (Run r : left) {

@@ -1,5 +1,7 @@
 package io.agentbox.server;
 
+import io.agentbox.ConfigException;
+
 import io.agentbox.sandbox.Durations;
 
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package io.agentbox.server;
 
+import io.agentbox.ConfigException;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

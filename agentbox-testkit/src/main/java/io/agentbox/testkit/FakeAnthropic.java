@@ -350,7 +350,7 @@ public final class FakeAnthropic implements AutoCloseable {
         pause(reply.firstByteDelay());
         MessageRenderer renderer = new MessageRenderer(reply, request, chunkSize);
         Headers headers = ex.getResponseHeaders();
-        headers.set("request-id", Ids.requestId());
+        headers.set("request-id", WireIds.requestId());
         if (!request.streaming()) {
             byte[] bytes = Json.bytes(renderer.message());
             headers.set("content-type", "application/json");
@@ -411,7 +411,7 @@ public final class FakeAnthropic implements AutoCloseable {
         byte[] bytes = Json.bytes(body);
         Headers headers = ex.getResponseHeaders();
         headers.set("content-type", "application/json");
-        headers.set("request-id", Ids.requestId());
+        headers.set("request-id", WireIds.requestId());
         extraHeaders.forEach(headers::set);
         if (ex.getRequestMethod().equals("HEAD")) {
             ex.sendResponseHeaders(status, -1);

@@ -19,7 +19,7 @@ final class MessageRenderer {
 
     private final Reply reply;
     private final List<Block> content;
-    private final String messageId = Ids.messageId();
+    private final String messageId = WireIds.messageId();
     private final String model;
     private final Usage usage;
     private final int chunkSize;
@@ -144,7 +144,7 @@ final class MessageRenderer {
 
     private static Block withId(Block block) {
         if (block instanceof Block.ToolUse u && u.id().isEmpty()) {
-            return new Block.ToolUse(Optional.of(Ids.toolUseId()), u.name(), u.input());
+            return new Block.ToolUse(Optional.of(WireIds.toolUseId()), u.name(), u.input());
         }
         return block;
     }

@@ -102,7 +102,7 @@ public record Reply(
 
         /** A thinking block with a generated signature. */
         public Builder thinking(String thinking) {
-            return block(Block.thinking(thinking, Ids.signature()));
+            return block(Block.thinking(thinking, WireIds.signature()));
         }
 
         public Builder thinking(String thinking, String signature) {

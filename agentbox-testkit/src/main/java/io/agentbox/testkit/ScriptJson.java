@@ -188,7 +188,7 @@ final class ScriptJson {
             case "thinking" -> {
                 where.onlyKeys(node, Set.of("type", "thinking", "signature"));
                 yield Block.thinking(where.text(node, "thinking"),
-                        node.has("signature") ? where.text(node, "signature") : Ids.signature());
+                        node.has("signature") ? where.text(node, "signature") : WireIds.signature());
             }
             case "redacted_thinking" -> {
                 where.onlyKeys(node, Set.of("type", "data"));

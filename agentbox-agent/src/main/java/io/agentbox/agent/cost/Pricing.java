@@ -1,7 +1,7 @@
 package io.agentbox.agent.cost;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.sandbox.Sandboxes;
 import io.agentbox.agent.Usage;
 import io.agentbox.agent.event.Events;

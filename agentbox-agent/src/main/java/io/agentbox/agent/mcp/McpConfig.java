@@ -2,7 +2,7 @@ package io.agentbox.agent.mcp;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.agent.event.Events;
 
 import java.net.URI;

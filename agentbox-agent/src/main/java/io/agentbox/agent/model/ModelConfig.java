@@ -1,6 +1,6 @@
 package io.agentbox.agent.model;
 
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 
 import java.io.IOException;
 import java.nio.file.Files;

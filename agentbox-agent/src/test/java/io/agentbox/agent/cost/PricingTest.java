@@ -1,6 +1,6 @@
 package io.agentbox.agent.cost;
 
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.agent.Usage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,6 @@
 package io.agentbox.agent.mcp;
 
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.agent.event.Event;
 import io.agentbox.agent.event.EventData;
 import io.agentbox.agent.event.Events;

@@ -40,7 +40,7 @@ public final class ReferenceServers {
     public static Path everything() {
         Path dir = testDeps().resolve("mcp-everything/node_modules");
         if (!Files.isDirectory(dir.resolve("@modelcontextprotocol/server-everything"))) {
-            throw new IllegalStateException("the MCP reference server is not installed: run bin/install-test-deps (setup.sh --deps-only does)");
+            throw new IllegalStateException("the MCP reference server is not installed: run test-deps/install.sh (setup.sh --deps-only does)");
         }
         return dir;
     }

@@ -1,7 +1,7 @@
 package io.agentbox.agent.model;
 
 import io.agentbox.ErrorCategory;
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

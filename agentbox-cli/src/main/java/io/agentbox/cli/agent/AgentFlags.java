@@ -1,15 +1,16 @@
 package io.agentbox.cli.agent;
 
 import io.agentbox.agent.Agent;
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.agent.mcp.McpConfig;
 import io.agentbox.agent.mcp.McpTimeouts;
 import io.agentbox.agent.permission.PermissionMode;
 import io.agentbox.cli.Converters;
-import io.agentbox.sandbox.NetworkPolicy;
+import io.agentbox.cli.NetworkFlags;
 import io.agentbox.sandbox.SandboxSpec;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
@@ -60,9 +61,8 @@ final class AgentFlags {
     @Option(names = "--template", paramLabel = "NAME", description = "Sandbox template (default: host).")
     String template = SandboxSpec.DEFAULT_TEMPLATE;
 
-    @Option(names = "--network", paramLabel = "POLICY", converter = Converters.NetworkConverter.class,
-            description = "Sandbox network: none (default) or open.")
-    NetworkPolicy network = NetworkPolicy.none();
+    @Mixin
+    NetworkFlags network = new NetworkFlags();
 
     @Option(names = "--upload", paramLabel = "DIR", description = "Copy this folder into /workspace before the run.")
     Path upload;
@@ -97,7 +97,7 @@ final class AgentFlags {
     }
 
     SandboxSpec sandboxSpec() {
-        return SandboxSpec.builder().template(template).network(network).metadata("agentbox", "run").build();
+        return network.apply(SandboxSpec.builder().template(template)).metadata("agentbox", "run").build();
     }
 
     /** Applies the model, limit, tool, permission and prompt options. */

@@ -4,7 +4,7 @@ import io.agentbox.agent.Agent;
 import io.agentbox.agent.AgentResult;
 import io.agentbox.agent.AgentRun;
 import io.agentbox.agent.AgentSession;
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.agent.event.EventListener;
 import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.output.EventFormatter;

@@ -1,7 +1,7 @@
 package io.agentbox.cli.agent;
 
 import io.agentbox.agent.AgentSession;
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.output.ExitCode;
 import io.agentbox.cli.AgentboxCommand;

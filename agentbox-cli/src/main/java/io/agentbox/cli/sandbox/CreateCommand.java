@@ -3,10 +3,11 @@ package io.agentbox.cli.sandbox;
 import io.agentbox.cli.AgentboxCommand;
 import io.agentbox.cli.Converters;
 import io.agentbox.cli.Json;
-import io.agentbox.sandbox.NetworkPolicy;
+import io.agentbox.cli.NetworkFlags;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,9 +43,8 @@ final class CreateCommand implements Callable<Integer> {
     @Option(names = "--disk", paramLabel = "SIZE", converter = Converters.SizeMbConverter.class, description = "Size of the writable part, e.g. 1g.")
     private Long diskMb;
 
-    @Option(names = "--network", paramLabel = "POLICY", converter = Converters.NetworkConverter.class,
-            description = "none (default) or open.")
-    private NetworkPolicy network = NetworkPolicy.none();
+    @Mixin
+    private NetworkFlags network;
 
     @Option(names = "--env", paramLabel = "K=V", description = "Environment variable of every command (repeatable).")
     private Map<String, String> env = new LinkedHashMap<>();
@@ -57,7 +57,7 @@ final class CreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SandboxSpec.Builder b = SandboxSpec.builder().template(template).timeout(timeout).network(network)
+        SandboxSpec.Builder b = network.apply(SandboxSpec.builder().template(template).timeout(timeout))
                 .env(env).metadata(metadata);
         if (memoryMb != null) b.memoryMb(memoryMb);
         if (cpus != null) b.cpus(cpus);

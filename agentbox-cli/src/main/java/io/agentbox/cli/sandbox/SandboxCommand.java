@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
         description = "Create, use and remove sandboxes.",
         subcommands = {CreateCommand.class, ExecCommand.class, StartCommand.class, PsCommand.class,
                 KillProcessCommand.class, CpCommand.class, LsCommand.class, InfoCommand.class,
-                SetTimeoutCommand.class, KillCommand.class})
+                SetTimeoutCommand.class, NetworkCommand.class, AuditCommand.class, KillCommand.class})
 public final class SandboxCommand implements Runnable {
     @Spec
     private CommandSpec spec;

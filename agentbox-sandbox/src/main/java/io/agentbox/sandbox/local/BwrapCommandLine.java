@@ -15,13 +15,16 @@ import java.util.Optional;
  * @param bwrap     the bwrap executable
  * @param rootfs    the template's root filesystem, or empty for the {@code host} template
  * @param hostEtc   the generated {@code /etc} of the host template
- * @param rw        the sandbox's writable tmpfs (workspace, home, tmp, root subdirectories)
+ * @param stage     where the launcher stages, in the sandbox's mount namespace, what bwrap binds: the
+ *                  writable tmpfs under {@code rw} and the host trees and files of
+ *                  {@link #stagedMounts()} (bwrap runs as the sandbox's root in its user namespace and
+ *                  could not reach them where they are on the host)
  * @param init      the init binary on the host
  * @param network   the network policy
  * @param timeout   the sandbox's lifetime, enforced by init
  * @param net       the files a networked sandbox sees (resolver, the CA of secret injection)
  */
-record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw, Path init,
+record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path stage, Path init,
                         NetworkPolicy network, Duration timeout, NetMounts net) {
 
     /**
@@ -62,9 +65,9 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         // commands of one sandbox share their own loopback. With network "none" it holds only that
         // loopback; otherwise the relay wires it to the host-side egress (io.agentbox.sandbox.net).
         a.add("--unshare-net");
-        // No user namespace: bubblewrap maps exactly one uid, so as root it would map the sandbox
-        // user to host root. Instead init runs commands as the unprivileged uid 1000 with every
-        // capability dropped, no_new_privs and a seccomp filter (see agentbox-init.c).
+        // user: bwrap is started inside the sandbox's own user namespace (made by the launcher, ids
+        // 0..65535 mapped to a host range no other sandbox holds), so root inside is not host root
+        // and no two sandboxes share a uid or its per-user kernel limits. bwrap itself sees uid 0.
 
         // The supervisor is bwrap's parent: if it dies, the sandbox dies with it (no orphans).
         a.add("--die-with-parent");
@@ -86,38 +89,43 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         // Filesystem: the template read-only; nothing else of the host.
         if (rootfs.isPresent()) {
             a.add("--ro-bind");
-            a.add(rootfs.get().toString());
+            a.add(stage.resolve("root").toString());
             a.add("/");
         } else {
             // host template: the host's /usr only, with the usual merged-/usr links
-            a.addAll(List.of("--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+            a.addAll(List.of("--ro-bind", stage.resolve("usr").toString(), "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                     "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"));
             // a generated /etc: our passwd/group/hosts plus an allowlist of public host files
-            a.addAll(List.of("--ro-bind", hostEtc.toString(), "/etc"));
+            a.addAll(List.of("--ro-bind", stage.resolve("etc").toString(), "/etc"));
             // bwrap would create /home with mode 0700 as the parent of a bind; the user must traverse it
             a.addAll(List.of("--dir", "/home"));
         }
-        net.resolvConf().ifPresent(r -> a.addAll(List.of("--ro-bind-try", r.toString(), "/etc/resolv.conf")));
-        net.caBundle().ifPresent(b -> a.addAll(List.of("--ro-bind", b.toString(), NetMounts.SYSTEM_BUNDLE)));
+        net.resolvConf().ifPresent(r -> a.addAll(List.of("--ro-bind-try", stage.resolve("resolv.conf").toString(), "/etc/resolv.conf")));
+        net.caBundle().ifPresent(b -> a.addAll(List.of("--ro-bind", stage.resolve("ca-bundle.crt").toString(), NetMounts.SYSTEM_BUNDLE)));
         // A private /proc for the private pid namespace...
         a.addAll(List.of("--proc", "/proc"));
-        // ...with the kernel's knobs read-only, as container runtimes do: the sandbox's root is the
-        // host's uid 0 without capabilities, and sysctls, sysrq and a few proc files check nothing but
-        // file ownership. (bwrap itself covers /proc/irq and /proc/bus. The ro binds take the host's
-        // files, whose entries resolve against the reader's own namespaces.) Files that need a
-        // capability to read or write (kcore, kmsg, kpage*, kallsyms' addresses) need no mask.
+        // ...with the kernel's knobs read-only and machine-wide state masked, as container runtimes
+        // do, even though the sandbox's root is no host root: defence in depth. (bwrap itself covers
+        // /proc/irq and /proc/bus. The ro binds take the host's files, whose entries resolve against
+        // the reader's own namespaces.)
         a.addAll(PROC_HARDENING);
         // A minimal /dev (null, zero, full, random, urandom, tty, pts): no host devices.
         a.addAll(List.of("--dev", "/dev"));
-        // The writable part: one size-capped tmpfs per sandbox (the disk quota), bound at four places.
+        // The writable part: one size-capped tmpfs per sandbox (the disk quota), bound wherever the
+        // sandbox may write, so no writable place escapes the quota: workspace, home, /tmp, /root,
+        // /dev/shm (POSIX shared memory) and /run (bwrap's own tmpfs for /dev or /run has no cap).
+        Path rw = stage.resolve("rw");
         a.addAll(List.of("--bind", rw.resolve("workspace").toString(), "/workspace"));
         a.addAll(List.of("--bind", rw.resolve("home").toString(), "/home/user"));
         a.addAll(List.of("--bind", rw.resolve("tmp").toString(), "/tmp"));
         a.addAll(List.of("--bind", rw.resolve("root").toString(), "/root"));
-        // An empty private /run: no host sockets (docker, dbus, systemd) can be reached.
-        a.addAll(List.of("--tmpfs", "/run"));
-        a.addAll(List.of("--ro-bind", init.toString(), INIT_IN_SANDBOX));
-        net.caCert().ifPresent(c -> a.addAll(List.of("--ro-bind", c.toString(), NetMounts.CA_IN_SANDBOX)));
+        a.addAll(List.of("--bind", rw.resolve("shm").toString(), "/dev/shm"));
+        // /dev itself is bwrap's uncapped tmpfs: read-only once its nodes and /dev/shm are in place
+        a.addAll(List.of("--remount-ro", "/dev"));
+        // A private /run, empty but for init: no host sockets (docker, dbus, systemd) can be reached.
+        a.addAll(List.of("--bind", rw.resolve("run").toString(), "/run"));
+        a.addAll(List.of("--ro-bind", stage.resolve("init").toString(), INIT_IN_SANDBOX));
+        net.caCert().ifPresent(c -> a.addAll(List.of("--ro-bind", stage.resolve("ca.crt").toString(), NetMounts.CA_IN_SANDBOX)));
         // The root itself read-only: nothing outside the writable part can be created or changed.
         a.addAll(List.of("--remount-ro", "/"));
         a.addAll(List.of("--chdir", "/"));
@@ -129,12 +137,35 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path rw
         return a;
     }
 
+    /**
+     * What the launcher stages under {@link #stage()} before bwrap starts, as {@code SRC=NAME}: each
+     * tree idmapped into the sandbox's user namespace, so the template's root-owned files are owned by
+     * the sandbox's root inside (and its uid 1000 files by the sandbox user).
+     */
+    List<String> stagedMounts() {
+        List<String> m = new ArrayList<>();
+        if (rootfs.isPresent()) {
+            m.add(rootfs.get() + "=root");
+        } else {
+            m.add("/usr=usr");
+            m.add(hostEtc + "=etc");
+        }
+        m.add(init + "=init");
+        net.resolvConf().ifPresent(r -> m.add(r + "=resolv.conf"));
+        net.caBundle().ifPresent(b -> m.add(b + "=ca-bundle.crt"));
+        net.caCert().ifPresent(c -> m.add(c + "=ca.crt"));
+        return m;
+    }
+
     private static List<String> procHardening() {
         List<String> a = new ArrayList<>();
         for (String ro : List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/fs")) {
             if (Files.exists(Path.of(ro))) a.addAll(List.of("--ro-bind", ro, ro));
         }
-        for (String masked : List.of("/proc/timer_list", "/proc/sched_debug", "/proc/key-users")) {
+        // masked as container runtimes do: kernel addresses and symbols, every key's description,
+        // timers and scheduler state of the whole machine (which leak other tenants' activity)
+        for (String masked : List.of("/proc/keys", "/proc/key-users", "/proc/kallsyms", "/proc/kcore", "/proc/timer_list",
+                "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_stats")) {
             if (Files.exists(Path.of(masked))) a.addAll(List.of("--ro-bind", "/dev/null", masked));
         }
         if (Files.isDirectory(Path.of("/proc/acpi"))) a.addAll(List.of("--tmpfs", "/proc/acpi", "--remount-ro", "/proc/acpi"));

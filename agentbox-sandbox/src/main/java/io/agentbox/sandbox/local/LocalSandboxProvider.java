@@ -2,6 +2,7 @@ package io.agentbox.sandbox.local;
 
 import io.agentbox.sandbox.NetworkPolicy;
 import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.SandboxCapacityException;
 import io.agentbox.sandbox.SandboxException;
 import io.agentbox.sandbox.SandboxInfo;
 import io.agentbox.sandbox.SandboxNotFoundException;
@@ -52,12 +53,22 @@ public final class LocalSandboxProvider implements SandboxProvider {
     private final Path home;
     private final Path sandboxes;
     private final Templates templates;
+    private final UidRanges uidRanges;
     private volatile Runtime runtime;
+    /** Machine-wide, not per data dir: two providers on different homes must not share a uid range. */
+    static final Path UID_SLOTS = Path.of("/run/agentbox/uid-slots");
+    /** A mount point that exists only inside each sandbox's own mount namespace (see BwrapCommandLine). */
+    static final Path STAGE = Path.of("/run/agentbox/stage");
 
     /** What creating sandboxes needs from the machine; checked on first use, not at construction. */
     private record Runtime(Path bwrap, Path init, Cgroups cgroups, Path hostEtc, Path resolvConf) {}
 
     public LocalSandboxProvider(Path home) {
+        this(home, UidRanges.DEFAULT);
+    }
+
+    public LocalSandboxProvider(Path home, UidRanges uidRanges) {
+        this.uidRanges = uidRanges;
         this.home = home.toAbsolutePath().normalize();
         this.sandboxes = this.home.resolve("sandboxes");
         this.templates = new Templates(this.home);
@@ -137,12 +148,15 @@ public final class LocalSandboxProvider implements SandboxProvider {
         }
         SandboxState state = new SandboxState(id, spec.template(), now, now.plus(spec.timeout()), spec.metadata(),
                 env, template.env(), spec.resources(), spec.network().name(), spec.workdir());
-        BwrapCommandLine bwrap = new BwrapCommandLine(rt.bwrap(), template.rootfs(), rt.hostEtc(), dir.resolve("rw"),
+        BwrapCommandLine bwrap = new BwrapCommandLine(rt.bwrap(), template.rootfs(), rt.hostEtc(), STAGE,
                 rt.init(), spec.network(), spec.timeout(), mounts);
 
         List<String> cmd = new ArrayList<>(List.of(rt.init().toString(), "launch", "--state", dir.toString(),
                 "--rw-size", String.valueOf(spec.resources().diskMb() << 20),
-                "--uid", String.valueOf(BwrapCommandLine.SANDBOX_UID), "--gid", String.valueOf(BwrapCommandLine.SANDBOX_GID)));
+                "--uid", String.valueOf(BwrapCommandLine.SANDBOX_UID), "--gid", String.valueOf(BwrapCommandLine.SANDBOX_GID),
+                "--uid-base", String.valueOf(uidRanges.first()), "--uid-slots", String.valueOf(uidRanges.slots()),
+                "--slot-dir", UID_SLOTS.toString(), "--stage", STAGE.toString()));
+        for (String m : bwrap.stagedMounts()) cmd.addAll(List.of("--idmap", m));
         for (Path cg : rt.cgroups().dirs(id)) cmd.addAll(List.of("--cgroup", cg.toString()));
         for (Cgroups.Setting s : rt.cgroups().settings(id, spec.resources())) cmd.addAll(List.of("--cgset", s.arg()));
         cmd.add("--");
@@ -247,6 +261,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 p.destroyForcibly();
                 throw new SandboxException("sandbox launch timed out");
             }
+            if (p.exitValue() == 3) throw new SandboxCapacityException(err.lines().findFirst().orElse("no free sandbox uid range"));
             if (p.exitValue() != 0 || !out.startsWith("ok")) {
                 throw new SandboxException("cannot create sandbox: " + (err.isEmpty() ? "launcher exited with " + p.exitValue() : err.lines().findFirst().orElse(err)));
             }
@@ -419,10 +434,11 @@ public final class LocalSandboxProvider implements SandboxProvider {
     /** Removes what a dead sandbox left: its processes and cgroups, its directory. */
     private void reap(Path dir) {
         String id = dir.getFileName().toString();
-        Cgroups cg = runtime == null ? null : runtime.cgroups();
-        if (cg != null) {
-            for (Path d : cg.dirs(id).reversed()) {
-                killAll(d.resolve("cgroup.procs"));
+        Runtime rt = runtime;
+        if (rt != null) {
+            List<Path> dirs = rt.cgroups().dirs(id).reversed();
+            killCgroups(rt.init(), dirs);
+            for (Path d : dirs) {
                 try {
                     Files.deleteIfExists(d);
                 } catch (IOException e) {
@@ -439,13 +455,23 @@ public final class LocalSandboxProvider implements SandboxProvider {
         }
     }
 
-    private static void killAll(Path procs) {
+    /**
+     * Kills what is left in a dead sandbox's cgroups through the native helper: cgroup.kill on v2,
+     * pidfd-pinned signals on v1, never a bare PID that a host process may have taken over.
+     */
+    private static void killCgroups(Path init, List<Path> dirs) {
+        List<String> cmd = new ArrayList<>(List.of(init.toString(), "killcg"));
+        for (Path d : dirs) {
+            if (Files.isDirectory(d)) cmd.add(d.toString());
+        }
+        if (cmd.size() == 2) return;
         try {
-            for (String line : Files.readAllLines(procs)) {
-                if (!line.isBlank()) ProcessHandle.of(Long.parseLong(line.trim())).ifPresent(ProcessHandle::destroyForcibly);
-            }
-        } catch (IOException | NumberFormatException e) {
-            // the cgroup is gone or empty
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+        } catch (IOException e) {
+            // the next sweep retries
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,6 +1,6 @@
 package io.agentbox.server.auth;
 
-import io.agentbox.server.store.Ids;
+import io.agentbox.Ids;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

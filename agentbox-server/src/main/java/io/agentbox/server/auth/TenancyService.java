@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Workspaces, members and keys, with who may do what: users, and service accounts holding the admin or
@@ -23,10 +24,17 @@ import java.util.Optional;
 public final class TenancyService {
     private final TenancyStore store;
     private final Clock clock;
+    private final Consumer<String> onRevoked;
 
     public TenancyService(TenancyStore store, Clock clock) {
+        this(store, clock, keyId -> { });
+    }
+
+    /** @param onRevoked told the id of each key revoked here (it ends the key's open streams) */
+    public TenancyService(TenancyStore store, Clock clock, Consumer<String> onRevoked) {
         this.store = store;
         this.clock = clock;
+        this.onRevoked = onRevoked;
     }
 
     /** A key as created: the plaintext is in this object only, never stored. */
@@ -146,6 +154,7 @@ public final class TenancyService {
             }
         }
         store.revokeKey(keyId, clock.instant());
+        onRevoked.accept(keyId);
         return store.key(keyId).orElseThrow();
     }
 

@@ -1,5 +1,6 @@
 package io.agentbox.server.http;
 
+import io.agentbox.server.auth.OpenStreams;
 import io.agentbox.server.metrics.Metrics;
 import io.agentbox.server.model.RunEvent;
 import io.agentbox.server.runs.EventBus;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -36,9 +38,11 @@ public final class EventStream {
     private final Duration keepAlive;
     private final BooleanSupplier closing;
     private final Clock clock;
+    private final OpenStreams streams;
 
     public EventStream(EventStore events, RunStore runs, EventBus bus, Metrics metrics, Duration keepAlive,
-                       BooleanSupplier closing, Clock clock) {
+                       BooleanSupplier closing, Clock clock, OpenStreams streams) {
+        this.streams = streams;
         this.events = events;
         this.runs = runs;
         this.bus = bus;
@@ -56,8 +60,11 @@ public final class EventStream {
         default void keepAlive() throws IOException {}
     }
 
-    /** Streams over SSE on the request's response. */
-    public void sse(Context ctx, String runId, long after, boolean follow) throws Exception {
+    /**
+     * Streams over SSE on the request's response. The stream is registered with the caller's key: when
+     * that key is revoked, the stream ends (a last comment says why) instead of following on.
+     */
+    public void sse(Context ctx, String keyId, String runId, long after, boolean follow) throws Exception {
         ctx.res().setStatus(200);
         ctx.res().setContentType("text/event-stream;charset=utf-8");
         ctx.res().setHeader("Cache-Control", "no-cache");
@@ -65,7 +72,7 @@ public final class EventStream {
         OutputStream out = ctx.res().getOutputStream();
         out.write(": stream of run ".concat(runId).concat("\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
-        onStreamThread(() -> follow(runId, after, follow, new Sink() {
+        Sink sink = new Sink() {
             @Override
             public void send(RunEvent e) throws IOException {
                 String frame = "id: " + e.seq() + "\nevent: " + e.type() + "\ndata: " + Views.event(e) + "\n\n";
@@ -78,7 +85,29 @@ public final class EventStream {
                 out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
                 out.flush();
             }
-        }));
+        };
+        onStreamThread(() -> {
+            Thread streamer = Thread.currentThread();
+            AtomicBoolean revoked = new AtomicBoolean();
+            // Revocation interrupts the delivery loop wherever it waits (for the next event, or a write).
+            try (OpenStreams.Registration ignored = streams.open(keyId, () -> {
+                revoked.set(true);
+                streamer.interrupt();
+            })) {
+                follow(runId, after, follow, sink);
+            } catch (Exception e) {
+                if (!revoked.get()) throw e;
+            }
+            if (revoked.get()) {
+                Thread.interrupted();
+                try {
+                    out.write(": the API key was revoked\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                } catch (IOException ignored) {
+                    // the client went away meanwhile
+                }
+            }
+        });
     }
 
     /** Work that {@link #onStreamThread} runs. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.server.ServerConfig;
 import io.agentbox.server.auth.Authenticator;
 import io.agentbox.server.auth.Caller;
+import io.agentbox.server.auth.OpenStreams;
 import io.agentbox.server.auth.RateLimiter;
 import io.agentbox.server.metrics.Metrics;
 import io.agentbox.server.store.InvalidCursorException;
@@ -43,14 +44,16 @@ public final class HttpServer implements AutoCloseable {
     private final Authenticator authenticator;
     private final RateLimiter rateLimiter;
     private final Metrics metrics;
+    private final OpenStreams streams;
     private final long maxBodyBytes;
     private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public HttpServer(ServerConfig config, List<ApiRoute> routes, Authenticator authenticator, RateLimiter rateLimiter,
-                      Metrics metrics, Consumer<io.javalin.config.RoutesConfig> extraRoutes) {
+                      Metrics metrics, OpenStreams streams, Consumer<io.javalin.config.RoutesConfig> extraRoutes) {
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
         this.metrics = metrics;
+        this.streams = streams;
         this.maxBodyBytes = config.maxBodyBytes();
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
@@ -153,7 +156,8 @@ public final class HttpServer implements AutoCloseable {
             int status = 101;
             try {
                 Caller caller = authenticate(ctx);
-                WebSocketEndpoint.Connection connection = endpoint.accept(new Call(ctx, route, Optional.of(caller), maxBodyBytes));
+                WebSocketEndpoint.Connection connection = endsOnRevocation(
+                        endpoint.accept(new Call(ctx, route, Optional.of(caller), maxBodyBytes)), caller.keyId());
                 ctx.attribute(WS_CONNECTION, connection);
                 ctx.attribute(WS_KEY, caller.keyId());
             } catch (ApiException e) {
@@ -172,6 +176,34 @@ public final class HttpServer implements AutoCloseable {
                         .addKeyValue("websocket", true).log("GET {} {} (WebSocket)", ctx.path(), status);
                 MDC.remove("requestId");
                 MDC.remove("principal");
+            }
+        };
+    }
+
+    /**
+     * The socket was authorized once, at the upgrade: registered with its key, it is closed (1008, policy
+     * violation) when that key is revoked, so a revoked key neither reads events nor sends commands on it.
+     */
+    private WebSocketEndpoint.Connection endsOnRevocation(WebSocketEndpoint.Connection inner, String keyId) {
+        return new WebSocketEndpoint.Connection() {
+            private volatile OpenStreams.Registration registration;
+
+            @Override
+            public void onOpen(WebSocketEndpoint.Peer peer) {
+                registration = streams.open(keyId, () -> peer.close(1008, "the API key was revoked"));
+                inner.onOpen(peer);
+            }
+
+            @Override
+            public void onMessage(String text) {
+                inner.onMessage(text);
+            }
+
+            @Override
+            public void onClose() {
+                OpenStreams.Registration r = registration;
+                if (r != null) r.close();
+                inner.onClose();
             }
         };
     }

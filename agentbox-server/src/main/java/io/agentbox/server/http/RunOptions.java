@@ -2,7 +2,7 @@ package io.agentbox.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.agentbox.agent.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.agent.mcp.McpConfig;
 import io.agentbox.agent.mcp.McpServerConfig;
 import io.agentbox.agent.permission.ToolRule;

@@ -164,7 +164,7 @@ public final class RunRoutes {
             case "false", "0" -> false;
             default -> throw ApiException.invalidField("follow", "must be true or false");
         }).orElse(true);
-        stream.sse(c.ctx(), run.id(), after, follow);
+        stream.sse(c.ctx(), c.caller().keyId(), run.id(), after, follow);
     }
 
     private void download(Call c) {

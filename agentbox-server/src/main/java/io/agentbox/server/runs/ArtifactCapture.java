@@ -9,7 +9,7 @@ import io.agentbox.server.http.Json;
 import io.agentbox.server.model.Artifact;
 import io.agentbox.server.model.ReviewState;
 import io.agentbox.server.store.ArtifactStore;
-import io.agentbox.server.store.Ids;
+import io.agentbox.Ids;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -13,7 +13,7 @@ import io.agentbox.server.model.RunStatus;
 import io.agentbox.server.model.Session;
 import io.agentbox.server.runs.RunService;
 import io.agentbox.server.sandboxes.SandboxService;
-import io.agentbox.server.store.Ids;
+import io.agentbox.Ids;
 import io.agentbox.server.store.RunQuery;
 import io.agentbox.server.store.RunStore;
 import io.agentbox.server.store.SessionStore;

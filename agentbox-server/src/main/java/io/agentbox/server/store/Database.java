@@ -2,7 +2,7 @@ package io.agentbox.server.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.agentbox.server.ConfigException;
+import io.agentbox.ConfigException;
 import io.agentbox.server.ServerConfig;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;

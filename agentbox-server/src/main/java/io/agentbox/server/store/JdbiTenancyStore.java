@@ -1,5 +1,7 @@
 package io.agentbox.server.store;
 
+import io.agentbox.Ids;
+
 import io.agentbox.server.model.ApiKey;
 import io.agentbox.server.model.Member;
 import io.agentbox.server.model.Principal;
@@ -15,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 public final class JdbiTenancyStore implements TenancyStore {
     private static final String DEFAULT_WORKSPACE = "default_workspace";
@@ -235,5 +238,12 @@ public final class JdbiTenancyStore implements TenancyStore {
     public boolean revokeKey(String id, Instant now) {
         return db.write(h -> h.createUpdate("UPDATE api_keys SET revoked_at = :at WHERE id = :id AND revoked_at IS NULL")
                 .bind("at", now.toEpochMilli()).bind("id", id).execute() == 1);
+    }
+
+    @Override
+    public Set<String> revokedAmong(List<String> ids) {
+        if (ids.isEmpty()) return Set.of();
+        return db.read(h -> Set.copyOf(h.createQuery("SELECT id FROM api_keys WHERE revoked_at IS NOT NULL AND id IN (<ids>)")
+                .bindList("ids", ids).mapTo(String.class).list()));
     }
 }

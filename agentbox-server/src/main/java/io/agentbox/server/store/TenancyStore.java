@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Workspaces, principals, their memberships and API keys. */
 public interface TenancyStore {
@@ -65,4 +66,7 @@ public interface TenancyStore {
 
     /** False when the key does not exist or was already revoked. */
     boolean revokeKey(String id, Instant now);
+
+    /** Which of these key ids are revoked. */
+    Set<String> revokedAmong(List<String> ids);
 }

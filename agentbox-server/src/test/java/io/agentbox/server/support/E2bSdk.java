@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a script of {@code test-deps/e2b} (the official E2B JS SDK, pinned) with node against a server and
  * returns the JSON object it printed. The packages are installed on first use by
- * {@code bin/install-test-deps}, as {@code setup.sh --deps-only} does.
+ * {@code test-deps/install.sh}, as {@code setup.sh --deps-only} does.
  */
 public final class E2bSdk {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,11 +35,11 @@ public final class E2bSdk {
 
     static synchronized void install() throws IOException, InterruptedException {
         if (installed) return;
-        Process p = new ProcessBuilder(repoRoot().resolve("bin/install-test-deps").toString())
+        Process p = new ProcessBuilder(repoRoot().resolve("test-deps/install.sh").toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
             p.destroyForcibly();
-            throw new IllegalStateException("bin/install-test-deps failed; run it by hand to see why");
+            throw new IllegalStateException("test-deps/install.sh failed; run it by hand to see why");
         }
         installed = true;
     }

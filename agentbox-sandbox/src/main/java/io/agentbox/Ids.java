@@ -1,4 +1,4 @@
-package io.agentbox.server.store;
+package io.agentbox;
 
 import java.security.SecureRandom;
 

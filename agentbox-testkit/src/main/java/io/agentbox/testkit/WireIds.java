@@ -3,11 +3,11 @@ package io.agentbox.testkit;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Identifiers shaped like the real API's: {@code msg_01...}, {@code toolu_01...}, {@code req_01...}. */
-final class Ids {
+final class WireIds {
     private static final char[] BASE62 =
             "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
 
-    private Ids() {}
+    private WireIds() {}
 
     static String messageId() {
         return "msg_01" + base62(22);

@@ -1,0 +1,122 @@
+package io.agentbox.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentbox.sandbox.SandboxProvider;
+import io.agentbox.sandbox.SandboxQuery;
+import io.agentbox.sandbox.Sandboxes;
+import io.agentbox.sandbox.TestInternet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The network options and commands end to end, each step its own agentbox process, against the test internet. */
+class NetworkCommandsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SECRET = "sk-real-" + Long.toHexString(System.nanoTime()) + "-value";
+    private static TestInternet internet;
+    private static Path home;
+    private static AgentboxProcess agentbox;
+    private static SandboxProvider provider;
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        internet = new TestInternet().start();
+        home = Files.createTempDirectory(Path.of("/tmp"), "abx");
+        agentbox = new AgentboxProcess(home).withEnv(Map.of("AGENTBOX_EGRESS_HOSTS", internet.hostsFile().toString(),
+                "AGENTBOX_EGRESS_CA_FILE", internet.caFile().toString(), "TEST_API_KEY", SECRET));
+        provider = Sandboxes.local(home);
+    }
+
+    @AfterEach
+    void killSandboxes() {
+        provider.list(SandboxQuery.ALL).forEach(s -> provider.kill(s.id()));
+    }
+
+    @AfterAll
+    static void tearDown() throws IOException {
+        try {
+            try (Stream<Path> files = Files.walk(home)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        } finally {
+            internet.close();
+        }
+    }
+
+    private static AgentboxProcess.Result ok(String... args) {
+        AgentboxProcess.Result r = agentbox.run(args);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        return r;
+    }
+
+    private static String exec(String id, String script) {
+        return agentbox.run("sandbox", "exec", id, "--", "sh", "-c", script + " 2>&1").stdout();
+    }
+
+    @Test
+    void allowNetworkAndAuditCommands() throws IOException {
+        JsonNode created = JSON.readTree(ok("sandbox", "create", "--allow", "www.test", "--allow", "*.www.test", "--deny", "deny.sub.www.test", "--json").stdout());
+        String id = created.get("id").asText();
+        assertThat(created.get("network").asText()).isEqualTo("allow");
+        assertThat(exec(id, "curl -sS --max-time 10 http://www.test/")).contains("host www.test");
+        assertThat(exec(id, "curl -sS --max-time 10 --noproxy '*' http://sub.www.test/")).contains("host sub.www.test");
+        assertThat(exec(id, "curl -fsS --max-time 10 --noproxy '*' http://other.test/")).doesNotContain("hello");
+        assertThat(exec(id, "curl -fsS --max-time 10 --noproxy '*' http://deny.sub.www.test/")).doesNotContain("hello");
+
+        List<JsonNode> lines = auditLines(id);
+        assertThat(lines).isNotEmpty().allSatisfy(l -> {
+            assertThat(l.fieldNames()).toIterable().containsExactlyInAnyOrder("ts", "kind", "host", "ip", "port", "protocol", "decision", "reason");
+            assertThat(l.get("kind").asText()).isEqualTo("network");
+            assertThat(l.get("decision").asText()).isEqualTo("denied");
+        });
+        assertThat(lines).anySatisfy(l -> {
+            assertThat(l.get("host").asText()).isEqualTo("other.test");
+            assertThat(l.get("reason").asText()).isEqualTo("not in the allow list");
+        });
+        assertThat(lines).anySatisfy(l -> {
+            assertThat(l.get("host").asText()).isEqualTo("deny.sub.www.test");
+            assertThat(l.get("reason").asText()).isEqualTo("in the deny list");
+        });
+        assertThat(ok("sandbox", "audit", id).stdout()).contains("denied", "other.test");
+
+        ok("sandbox", "network", id, "--open");
+        assertThat(exec(id, "curl -sS --max-time 10 --noproxy '*' http://other.test/")).contains("host other.test");
+        ok("sandbox", "network", id, "--allow", "other.test");
+        assertThat(exec(id, "curl -fsS --max-time 10 --noproxy '*' http://www.test/")).doesNotContain("hello");
+        assertThat(exec(id, "curl -sS --max-time 10 --noproxy '*' http://other.test/")).contains("host other.test");
+        ok("sandbox", "network", id, "--none");
+        assertThat(exec(id, "curl -fsS --max-time 10 --noproxy '*' http://other.test/")).doesNotContain("hello");
+        assertThat(JSON.readTree(ok("sandbox", "info", id, "--json").stdout()).get("network").asText()).isEqualTo("none");
+    }
+
+    @Test
+    void openNetworkAndBadFlags() {
+        String id = ok("sandbox", "create", "--network", "open").stdout().trim();
+        assertThat(exec(id, "curl -sS --max-time 10 http://api.test/")).contains("host api.test");
+        assertThat(agentbox.run("sandbox", "create", "--network", "wide").exitCode()).isNotZero();
+        assertThat(agentbox.run("sandbox", "create", "--network", "open", "--allow", "a.test").exitCode()).isNotZero();
+        assertThat(agentbox.run("sandbox", "create", "--secret", "nonsense").exitCode()).isNotZero();
+        assertThat(agentbox.run("sandbox", "network", id).exitCode()).isNotZero();
+    }
+
+    private static List<JsonNode> auditLines(String id) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : ok("sandbox", "audit", id, "--json").stdout().split("\n")) {
+            if (!line.isBlank()) out.add(JSON.readTree(line));
+        }
+        return out;
+    }
+}
