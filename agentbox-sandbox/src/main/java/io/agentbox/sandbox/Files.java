@@ -13,10 +13,36 @@ import java.util.List;
  * resolved in the sandbox's root, never on the host.
  */
 public interface Files {
+    /** The whole file. Host code reading what a sandbox wrote should prefer {@link #read(String, long)}. */
     byte[] read(String path);
 
     default String readText(String path) {
         return new String(read(path), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The file if it holds at most {@code maxBytes} bytes. Counted as it streams, never trusted from
+     * its size: a sparse 8 GB file, or one that grows while read, stops at the bound.
+     *
+     * @throws SandboxFileException {@code TOO_LARGE} past the bound (nothing more is read)
+     */
+    default byte[] read(String path, long maxBytes) {
+        if (maxBytes < 0 || maxBytes >= Integer.MAX_VALUE - 8) throw new IllegalArgumentException("maxBytes out of range: " + maxBytes);
+        try (InputStream in = openRead(path)) {
+            byte[] content = in.readNBytes((int) maxBytes + 1);
+            if (content.length > maxBytes) {
+                throw new SandboxFileException(SandboxFileException.Reason.TOO_LARGE, path,
+                        path + " is larger than " + maxBytes + " bytes");
+            }
+            return content;
+        } catch (java.io.IOException e) {
+            throw new SandboxException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #read(String, long)} as UTF-8 text. */
+    default String readText(String path, long maxBytes) {
+        return new String(read(path, maxBytes), StandardCharsets.UTF_8);
     }
 
     /** Streams a file's content; close the stream when done. */

@@ -31,7 +31,7 @@ class CrossProcessTest {
 
     @Test
     void aSandboxCreatedByACrashedJvmStaysUsableAndDiesAtItsDeadlineLeavingNothing() throws Exception {
-        Process creator = spawnCreator("6s");
+        Process creator = spawnCreator("20s"); // long enough for a loaded host to start the child JVM and reach the checks
         String id;
         try {
             id = new BufferedReader(new InputStreamReader(creator.getInputStream())).readLine();
@@ -50,7 +50,7 @@ class CrossProcessTest {
         CommandResult env = s.commands().run(Command.builder("bash", "-c", "env; cat /proc/*/environ 2>/dev/null").asRoot().build());
         assertThat(env.stdout()).doesNotContain(SECRET);
 
-        TestSandboxes.await("the deadline to end " + id, Duration.ofSeconds(30),
+        TestSandboxes.await("the deadline to end " + id, Duration.ofSeconds(60),
                 () -> !Files.exists(sandboxes.home().resolve("sandboxes").resolve(id)) && Traces.of(id).isEmpty());
         assertThat(sandboxes.provider().list(SandboxQuery.ALL)).extracting(SandboxInfo::id).doesNotContain(id);
     }

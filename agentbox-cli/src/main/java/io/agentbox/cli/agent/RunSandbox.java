@@ -2,11 +2,14 @@ package io.agentbox.cli.agent;
 
 import io.agentbox.ErrorCategory;
 import io.agentbox.cli.CliException;
+import io.agentbox.cli.Transfers;
+import io.agentbox.sandbox.transfer.TransferReport;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxNotFoundException;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.SandboxSpec;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,14 +54,14 @@ final class RunSandbox {
     }
 
     /** Copies the folder's content into the sandbox's workdir. */
-    void upload(Path dir) {
+    void upload(Path dir, boolean all, PrintWriter err) {
         if (!Files.isDirectory(dir)) throw new CliException(ErrorCategory.CONFIG, "--upload needs a directory: " + dir);
-        sandbox.files().copyIn(dir, sandbox.info().workdir());
+        Transfers.upload(dir, sandbox.files(), sandbox.info().workdir(), all, err);
     }
 
     /** Copies the sandbox's workdir out into the folder (created if missing). */
-    void download(Path dir) {
-        sandbox.files().copyOut(sandbox.info().workdir(), dir);
+    TransferReport download(RunCommand.DownloadRequest request, PrintWriter err) {
+        return Transfers.download(sandbox.files(), sandbox.info().workdir(), request.dir(), request.policy(), request.all(), err);
     }
 
     /** Keeps the sandbox alive while a run is active. */

@@ -3,11 +3,16 @@ package io.agentbox.cli.sandbox;
 import io.agentbox.ErrorCategory;
 import io.agentbox.cli.AgentboxCommand;
 import io.agentbox.cli.CliException;
+import io.agentbox.cli.Converters;
 import io.agentbox.cli.Main;
+import io.agentbox.cli.Transfers;
 import io.agentbox.sandbox.Files;
 import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.transfer.Download;
+import io.agentbox.sandbox.transfer.TransferReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -21,6 +26,10 @@ import java.util.regex.Pattern;
  * {@code agentbox sandbox cp SRC DST}, one side written {@code ID:/path}. As with {@code cp -r}:
  * directories are copied recursively, and a destination that is an existing directory receives
  * the source under its own name.
+ *
+ * <p>Both ways are filtered (docs: "Files that cross the boundary"): uploads leave secret files out
+ * and refuse a file holding the model key; downloads are capped and leave out files that would run
+ * by themselves on the host.
  */
 @Command(name = "cp",
         description = "Copy files or directories between the host and a sandbox (one side ID:/path).")
@@ -36,6 +45,20 @@ final class CpCommand implements Callable<Integer> {
 
     @Parameters(index = "1", paramLabel = "DST", description = "Host path or ID:/path.")
     private String target;
+
+    @Option(names = "--upload-all", description = "Upload secret files too (.env, keys, .ssh/, ...), which are left out by default.")
+    private boolean uploadAll;
+
+    @Option(names = "--download-all", description = "Download files that can run code on this host too (.git/hooks, .git/config, .envrc, shell rc files, .vscode/, .idea/).")
+    private boolean downloadAll;
+
+    @Option(names = "--max-download-bytes", paramLabel = "SIZE", converter = Converters.SizeBytesConverter.class,
+            description = "Stop a download after this many bytes (default: 1g; 0: no limit).")
+    private long maxDownloadBytes = Download.DEFAULT_MAX_BYTES;
+
+    @Option(names = "--max-download-files", paramLabel = "N",
+            description = "Stop a download after this many files and directories (default: 10000; 0: no limit).")
+    private long maxDownloadFiles = Download.DEFAULT_MAX_FILES;
 
     record SandboxPath(String id, String path) {
         static Optional<SandboxPath> parse(String arg) {
@@ -53,9 +76,11 @@ final class CpCommand implements Callable<Integer> {
             throw new CliException(ErrorCategory.CONFIG,
                     "exactly one of SRC and DST must be a sandbox path written ID:/path (see 'agentbox sandbox cp --help')", Main.EXIT_USAGE);
         }
-        if (to.isPresent()) copyIn(Path.of(source), to.get());
-        else copyOut(from.get(), Path.of(target));
-        return 0;
+        if (to.isPresent()) {
+            copyIn(Path.of(source), to.get());
+            return 0;
+        }
+        return copyOut(from.get(), Path.of(target)).complete() ? 0 : Main.EXIT_FAILURE;
     }
 
     private void copyIn(Path hostSource, SandboxPath to) {
@@ -67,14 +92,18 @@ final class CpCommand implements Callable<Integer> {
         String targetPath = to.path();
         boolean intoDirectory = targetPath.endsWith("/") || (files.exists(targetPath) && files.stat(targetPath).isDirectory());
         if (intoDirectory) targetPath = join(targetPath, hostSource.toAbsolutePath().normalize().getFileName().toString());
-        files.copyIn(hostSource, targetPath);
+        Transfers.upload(hostSource, files, targetPath, uploadAll, spec.commandLine().getErr());
     }
 
-    private void copyOut(SandboxPath from, Path hostTarget) {
+    private TransferReport copyOut(SandboxPath from, Path hostTarget) {
+        if (maxDownloadBytes < 0 || maxDownloadFiles < 0) {
+            throw new CliException(ErrorCategory.CONFIG, "--max-download-bytes and --max-download-files must not be negative", Main.EXIT_USAGE);
+        }
         Sandbox sandbox = AgentboxCommand.cli(spec).sandbox(from.id());
         Path target = hostTarget;
         if (java.nio.file.Files.isDirectory(hostTarget)) target = hostTarget.resolve(baseName(from.path()));
-        sandbox.files().copyOut(from.path(), target);
+        Download download = Download.builder().maxBytes(maxDownloadBytes).maxFiles(maxDownloadFiles).includeAll(downloadAll).build();
+        return Transfers.download(sandbox.files(), from.path(), target, download, downloadAll, spec.commandLine().getErr());
     }
 
     private static String join(String dir, String name) {

@@ -1,5 +1,6 @@
 package io.agentbox.server.runs;
 
+import io.agentbox.server.telemetry.Telemetry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.ErrorCategory;
@@ -15,6 +16,7 @@ import io.agentbox.agent.event.Events;
 import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.permission.PermissionMode;
 import io.agentbox.sandbox.NetworkPolicy;
+import io.agentbox.server.http.Networks;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxSpec;
 import io.agentbox.server.ServerConfig;
@@ -22,7 +24,7 @@ import io.agentbox.server.http.Json;
 import io.agentbox.server.log.Redactor;
 import io.agentbox.server.metrics.Metrics;
 import io.agentbox.server.model.Run;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.agentbox.server.model.Session;
 import io.agentbox.server.model.Workspace;
 import io.agentbox.server.sandboxes.SandboxService;
@@ -60,10 +62,12 @@ public final class AgentExecutor implements RunExecutor {
     private final Permissions permissions;
     private final Metrics metrics;
     private final Clock clock;
+    private final Telemetry telemetry;
 
     public AgentExecutor(ServerConfig config, ModelClient model, Pricing pricing, SandboxService sandboxes, SessionStore sessions,
                          TenancyStore tenancy, Budgets budgets, ArtifactCapture artifacts, Permissions permissions,
-                         Metrics metrics, Clock clock) {
+                         Metrics metrics, Clock clock, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.config = config;
         this.model = model;
         this.pricing = pricing;
@@ -97,7 +101,7 @@ public final class AgentExecutor implements RunExecutor {
             ctx.onCancel(agentRun::cancel);
             AgentResult result = agentRun.await();
             Event terminal = relay.terminal.orElseThrow(() -> new IllegalStateException("the agent ended without a terminal event"));
-            if (capture && result.status() != io.agentbox.agent.RunStatus.CANCELED) {
+            if (capture && result.status() != RunStatus.CANCELED) {
                 provider.current().ifPresent(s -> captureArtifacts(ctx, s, provider.before()));
             }
             if (run.sessionId().isEmpty()) killSandbox(provider, "run " + result.status().wireName());
@@ -114,7 +118,9 @@ public final class AgentExecutor implements RunExecutor {
         Duration lifetime = Scheduler.lifetime(run, config);
         SandboxSpec.Builder spec = SandboxSpec.builder()
                 .template(run.template())
-                .network("open".equals(options.path("network").asText()) ? NetworkPolicy.open() : NetworkPolicy.none())
+                .network(Networks.policy(options.get("network"), "options.network").orElse(NetworkPolicy.none()))
+                .secrets(Networks.secrets(options.get("secrets"), "options.secrets"))
+                .auditAll(options.path("auditAll").asBoolean(false))
                 .timeout(lifetime.plus(run.sessionId().isPresent() ? config.sessionIdleTimeout() : SANDBOX_MARGIN));
         PermissionMode mode = PermissionMode.fromWireName(options.path("permissionMode").asText("bypassPermissions"));
         Agent.Builder b = Agent.builder()
@@ -126,7 +132,8 @@ public final class AgentExecutor implements RunExecutor {
                 .sessionStore(new ConversationStore(sessions, run.workspaceId(), clock))
                 .permissionMode(mode)
                 .permissionCallback(permissions.callbackFor(run.id()))
-                .timeout(lifetime);
+                .timeout(lifetime)
+                .tracing(telemetry.tracingFor(run.id(), run.workspaceId()));
         run.model().or(config::model).ifPresent(b::model);
         if (options.has("maxTurns")) b.maxTurns(options.get("maxTurns").asInt());
         budget(run, options).ifPresent(b::maxBudgetUsd);
@@ -171,12 +178,7 @@ public final class AgentExecutor implements RunExecutor {
                 .result(result.result()).turns(result.turns()).durationMs(result.duration().toMillis())
                 .usageJson(usage).costJson(cost).costUsd(result.cost().total().doubleValue());
         result.error().ifPresent(e -> update.error(e.category().wireName(), Redactor.redactRegistered(e.message())));
-        RunStatus to = switch (result.status()) {
-            case SUCCEEDED -> RunStatus.SUCCEEDED;
-            case FAILED -> RunStatus.FAILED;
-            case CANCELED -> RunStatus.CANCELED;
-        };
-        ctx.endJson(to, terminal.type(), Redactor.redactRegistered(json(terminal.data())), update);
+        ctx.endJson(result.status(), terminal.type(), Redactor.redactRegistered(json(terminal.data())), update);
         metrics.tokens("input", result.usage().inputTokens());
         metrics.tokens("output", result.usage().outputTokens());
         metrics.tokens("cache_creation", result.usage().cacheCreationInputTokens());

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.sandbox.FileInfo;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxException;
+import io.agentbox.sandbox.SandboxFileException;
+import io.agentbox.sandbox.transfer.TransferRules;
 import io.agentbox.server.http.Json;
 import io.agentbox.server.model.Artifact;
 import io.agentbox.server.model.ReviewState;
@@ -37,7 +39,10 @@ import java.util.Optional;
  * Files under {@code /workspace} that a run created or changed: a snapshot (path → size, mtime) is taken
  * when the run gets its sandbox, and compared at the end. Changed files are stored shallowest first
  * (the files a user asked for sit at the top; tool caches sit deep), within the limits per file, per
- * run count and per run bytes; what does not fit is recorded as skipped, with the reason.
+ * run count and per run bytes; what does not fit is recorded as skipped, with the reason. The rules
+ * of downloads apply ({@link TransferRules#downloadSkip}): files that would run code where they are
+ * checked out (git hooks and config, shell rc files, editor settings) are skipped. Each read is bounded
+ * as it streams, so neither a sparse file nor one growing after the snapshot can exceed the limits.
  */
 public final class ArtifactCapture {
     public static final String ROOT = "/workspace";
@@ -117,7 +122,10 @@ public final class ArtifactCapture {
         for (Map.Entry<String, Stamp> e : changed) {
             String path = e.getKey();
             long size = e.getValue().size();
-            if (size > limits.maxFileBytes()) {
+            Optional<String> hostile = TransferRules.downloadSkip(path.startsWith(ROOT + "/") ? path.substring(ROOT.length() + 1) : path);
+            if (hostile.isPresent()) {
+                skipped.add(new ArtifactStore.Skipped(path, size, "not captured: " + hostile.get()));
+            } else if (size > limits.maxFileBytes()) {
                 skipped.add(new ArtifactStore.Skipped(path, size, "larger than the per-file limit of " + limits.maxFileBytes() + " bytes"));
             } else if (captured.size() >= limits.maxFiles()) {
                 skipped.add(new ArtifactStore.Skipped(path, size, "over the limit of " + limits.maxFiles() + " files per run"));
@@ -126,13 +134,13 @@ public final class ArtifactCapture {
             } else {
                 byte[] content;
                 try {
-                    content = sandbox.files().read(path);
+                    content = sandbox.files().read(path, Math.min(Integer.MAX_VALUE - 9, Math.min(limits.maxFileBytes(), limits.maxRunBytes() - total)));
+                } catch (SandboxFileException ex) {
+                    skipped.add(new ArtifactStore.Skipped(path, size, ex.reason() == SandboxFileException.Reason.TOO_LARGE
+                            ? "grew past the size limits while being read" : "unreadable: " + ex.getMessage()));
+                    continue;
                 } catch (SandboxException ex) {
                     skipped.add(new ArtifactStore.Skipped(path, size, "unreadable: " + ex.getMessage()));
-                    continue;
-                }
-                if (content.length > limits.maxFileBytes() || total + content.length > limits.maxRunBytes()) {
-                    skipped.add(new ArtifactStore.Skipped(path, content.length, "grew past the size limits while being read"));
                     continue;
                 }
                 Artifact a = new Artifact(Ids.newId("art"), runId, workspaceId, path, content.length, contentType(path, content),

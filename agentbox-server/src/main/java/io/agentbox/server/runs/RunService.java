@@ -1,5 +1,6 @@
 package io.agentbox.server.runs;
 
+import io.agentbox.server.telemetry.RunParents;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.ErrorCategory;
 import io.agentbox.agent.permission.PermissionDecision;
@@ -11,7 +12,7 @@ import io.agentbox.server.http.Json;
 import io.agentbox.server.model.Page;
 import io.agentbox.server.model.Role;
 import io.agentbox.server.model.Run;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.agentbox.server.model.Session;
 import io.agentbox.server.model.Workspace;
 import io.agentbox.server.sandboxes.SandboxService;
@@ -121,6 +122,7 @@ public final class RunService {
         } else {
             runs.insert(run);
         }
+        RunParents.remember(run.id());
         scheduler.wake();
         return run;
     }
