@@ -29,7 +29,7 @@ import io.agentbox.server.log.ServerLogging;
 import io.agentbox.server.metrics.Metrics;
 import io.agentbox.server.model.ApiKey;
 import io.agentbox.server.model.Run;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.agentbox.server.runs.AgentExecutor;
 import io.agentbox.server.runs.ArtifactCapture;
 import io.agentbox.server.runs.ArtifactService;

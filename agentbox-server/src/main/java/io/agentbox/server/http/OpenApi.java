@@ -3,7 +3,7 @@ package io.agentbox.server.http;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.server.model.ReviewState;
 import io.agentbox.server.model.Role;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 
 import java.util.Arrays;
 import java.util.List;

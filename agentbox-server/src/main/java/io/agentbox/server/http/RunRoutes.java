@@ -4,7 +4,7 @@ import io.agentbox.agent.permission.PermissionDecision;
 import io.agentbox.server.model.Artifact;
 import io.agentbox.server.model.ReviewState;
 import io.agentbox.server.model.Run;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.agentbox.server.runs.ArtifactService;
 import io.agentbox.server.runs.RunService;
 

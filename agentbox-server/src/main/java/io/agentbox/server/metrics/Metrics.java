@@ -1,6 +1,6 @@
 package io.agentbox.server.metrics;
 
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;

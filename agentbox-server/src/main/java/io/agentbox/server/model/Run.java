@@ -1,5 +1,7 @@
 package io.agentbox.server.model;
 
+import io.agentbox.agent.RunStatus;
+
 import java.time.Instant;
 import java.util.Optional;
 

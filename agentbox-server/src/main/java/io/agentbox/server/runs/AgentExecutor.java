@@ -22,7 +22,7 @@ import io.agentbox.server.http.Json;
 import io.agentbox.server.log.Redactor;
 import io.agentbox.server.metrics.Metrics;
 import io.agentbox.server.model.Run;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.agentbox.server.model.Session;
 import io.agentbox.server.model.Workspace;
 import io.agentbox.server.sandboxes.SandboxService;
@@ -97,7 +97,7 @@ public final class AgentExecutor implements RunExecutor {
             ctx.onCancel(agentRun::cancel);
             AgentResult result = agentRun.await();
             Event terminal = relay.terminal.orElseThrow(() -> new IllegalStateException("the agent ended without a terminal event"));
-            if (capture && result.status() != io.agentbox.agent.RunStatus.CANCELED) {
+            if (capture && result.status() != RunStatus.CANCELED) {
                 provider.current().ifPresent(s -> captureArtifacts(ctx, s, provider.before()));
             }
             if (run.sessionId().isEmpty()) killSandbox(provider, "run " + result.status().wireName());
@@ -171,12 +171,7 @@ public final class AgentExecutor implements RunExecutor {
                 .result(result.result()).turns(result.turns()).durationMs(result.duration().toMillis())
                 .usageJson(usage).costJson(cost).costUsd(result.cost().total().doubleValue());
         result.error().ifPresent(e -> update.error(e.category().wireName(), Redactor.redactRegistered(e.message())));
-        RunStatus to = switch (result.status()) {
-            case SUCCEEDED -> RunStatus.SUCCEEDED;
-            case FAILED -> RunStatus.FAILED;
-            case CANCELED -> RunStatus.CANCELED;
-        };
-        ctx.endJson(to, terminal.type(), Redactor.redactRegistered(json(terminal.data())), update);
+        ctx.endJson(result.status(), terminal.type(), Redactor.redactRegistered(json(terminal.data())), update);
         metrics.tokens("input", result.usage().inputTokens());
         metrics.tokens("output", result.usage().outputTokens());
         metrics.tokens("cache_creation", result.usage().cacheCreationInputTokens());

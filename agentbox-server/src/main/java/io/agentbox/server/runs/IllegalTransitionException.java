@@ -2,7 +2,7 @@ package io.agentbox.server.runs;
 
 import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 
 /** A status change the run state machine does not allow: a programming error, never a client's. */
 public final class IllegalTransitionException extends AgentboxException {

@@ -4,7 +4,7 @@ import io.agentbox.ErrorCategory;
 import io.agentbox.sandbox.Durations;
 import io.agentbox.server.ServerConfig;
 import io.agentbox.server.model.Run;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.agentbox.server.store.RunStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

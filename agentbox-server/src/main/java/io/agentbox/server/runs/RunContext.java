@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.ErrorCategory;
 import io.agentbox.server.http.Json;
 import io.agentbox.server.model.Run;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.agentbox.server.store.EventStore;
 import io.agentbox.server.store.RunStore;
 import io.agentbox.server.store.RunUpdate;

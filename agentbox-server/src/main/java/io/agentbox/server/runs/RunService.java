@@ -11,7 +11,7 @@ import io.agentbox.server.http.Json;
 import io.agentbox.server.model.Page;
 import io.agentbox.server.model.Role;
 import io.agentbox.server.model.Run;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.agentbox.server.model.Session;
 import io.agentbox.server.model.Workspace;
 import io.agentbox.server.sandboxes.SandboxService;

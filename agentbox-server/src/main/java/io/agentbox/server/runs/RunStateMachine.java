@@ -1,6 +1,6 @@
 package io.agentbox.server.runs;
 
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.agentbox.server.store.RunStore;
 import io.agentbox.server.store.RunUpdate;
 
@@ -13,12 +13,12 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 
-import static io.agentbox.server.model.RunStatus.BOOTING;
-import static io.agentbox.server.model.RunStatus.CANCELED;
-import static io.agentbox.server.model.RunStatus.FAILED;
-import static io.agentbox.server.model.RunStatus.QUEUED;
-import static io.agentbox.server.model.RunStatus.RUNNING;
-import static io.agentbox.server.model.RunStatus.SUCCEEDED;
+import static io.agentbox.agent.RunStatus.BOOTING;
+import static io.agentbox.agent.RunStatus.CANCELED;
+import static io.agentbox.agent.RunStatus.FAILED;
+import static io.agentbox.agent.RunStatus.QUEUED;
+import static io.agentbox.agent.RunStatus.RUNNING;
+import static io.agentbox.agent.RunStatus.SUCCEEDED;
 
 /**
  * The one place a run's status changes: {@code queued → booting → running → succeeded | failed |

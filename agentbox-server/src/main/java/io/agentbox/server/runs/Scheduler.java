@@ -7,7 +7,7 @@ import io.agentbox.server.ServerConfig;
 import io.agentbox.server.http.Json;
 import io.agentbox.server.log.Redactor;
 import io.agentbox.server.model.Run;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.agentbox.server.model.Workspace;
 import io.agentbox.server.sandboxes.SandboxService;
 import io.agentbox.server.store.EventStore;

@@ -9,7 +9,7 @@ import io.agentbox.server.http.ApiException;
 import io.agentbox.server.model.Page;
 import io.agentbox.server.model.Role;
 import io.agentbox.server.model.Run;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import io.agentbox.server.model.Session;
 import io.agentbox.server.runs.RunService;
 import io.agentbox.server.sandboxes.SandboxService;

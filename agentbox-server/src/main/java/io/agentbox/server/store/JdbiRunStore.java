@@ -3,7 +3,7 @@ package io.agentbox.server.store;
 import io.agentbox.server.model.Page;
 import io.agentbox.server.model.Run;
 import io.agentbox.server.model.RunEvent;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.Update;

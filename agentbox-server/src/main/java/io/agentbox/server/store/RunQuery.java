@@ -1,6 +1,6 @@
 package io.agentbox.server.store;
 
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 
 import java.time.Instant;
 import java.util.Optional;

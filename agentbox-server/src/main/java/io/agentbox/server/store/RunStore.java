@@ -3,7 +3,7 @@ package io.agentbox.server.store;
 import io.agentbox.server.model.Page;
 import io.agentbox.server.model.Run;
 import io.agentbox.server.model.RunEvent;
-import io.agentbox.server.model.RunStatus;
+import io.agentbox.agent.RunStatus;
 
 import java.time.Instant;
 import java.util.Collection;
