@@ -135,6 +135,7 @@ public final class Agent implements AutoCloseable {
         private Pricing pricing;
         private SessionStore sessionStore;
         private int contextWindow = 200_000;
+        private Tracing tracing = Tracing.off();
         private final Map<String, McpServerConfig> mcpServers = new LinkedHashMap<>();
         private McpTimeouts mcpTimeouts = McpTimeouts.DEFAULT;
 
@@ -218,6 +219,8 @@ public final class Agent implements AutoCloseable {
         public Builder pricing(Pricing pricing) { this.pricing = pricing; return this; }
         /** Default: in memory; the CLI uses {@link SessionStore#defaultStore()}. */
         public Builder sessionStore(SessionStore store) { this.sessionStore = store; return this; }
+        /** OpenTelemetry spans of runs; default {@link Tracing#off()}. */
+        public Builder tracing(Tracing tracing) { this.tracing = Objects.requireNonNull(tracing); return this; }
         /**
          * Adds an MCP server whose tools the model gets as {@code mcp__<name>__<tool>}; a stdio server runs
          * inside the run's sandbox, an HTTP one is reached from here if the sandbox's network policy allows its host.
@@ -245,7 +248,7 @@ public final class Agent implements AutoCloseable {
                     maxTokens, sandboxSpec, Optional.ofNullable(sandbox), Optional.ofNullable(sandboxProvider).or(() -> sandbox == null ? Optional.of(Sandboxes.local()) : Optional.empty()), keepSandbox,
                     Optional.ofNullable(workingDirectory), client, pricing != null ? pricing : Pricing.standard(),
                     sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow,
-                    mcpServers, mcpTimeouts), owned);
+                    mcpServers, mcpTimeouts, tracing), owned);
         }
     }
 }

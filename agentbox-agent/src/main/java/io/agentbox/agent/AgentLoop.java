@@ -17,6 +17,8 @@ import io.agentbox.agent.tools.ToolUse;
 import io.agentbox.sandbox.Durations;
 import io.agentbox.sandbox.Resources;
 import io.agentbox.sandbox.Sandbox;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -44,6 +46,7 @@ final class AgentLoop {
     private Usage usage = Usage.ZERO;
     private BigDecimal modelCost = BigDecimal.ZERO;
     private String lastText = "";
+    private RunSpans spans;
 
     AgentLoop(AgentSession session, AgentOptions options, EventEmitter events, Cancellation cancellation) {
         this.session = session;
@@ -59,6 +62,7 @@ final class AgentLoop {
     /** Runs to the end and returns the terminal event; never throws. */
     Event run(String prompt) {
         Thread watchdog = options.timeout().map(this::startWatchdog).orElse(null);
+        spans = RunSpans.start(options.tracing(), session.id(), prompt);
         McpServers mcp = McpServers.none();
         boolean announced = false;
         String workdir = options.workingDirectory().orElse(options.sandboxSpec().workdir());
@@ -82,7 +86,8 @@ final class AgentLoop {
             List<Tool> all = new ArrayList<>(options.tools());
             all.addAll(mcp.tools());
             ToolRunner tools = new ToolRunner(options, all, workdir,
-                    events, cancellation, call -> new RunToolContext(sandbox, events.runId(), call.id(), session.cwd(), cancellation));
+                    events, cancellation, call -> new RunToolContext(sandbox, events.runId(), call.id(), session.cwd(), cancellation, spans),
+                    spans);
             List<Tool> offered = tools.offered();
             announce(prompt, offered, mcp.statuses());
             announced = true;
@@ -99,16 +104,19 @@ final class AgentLoop {
                 checkLimits(true);
                 compactor.maybeCompact(session, system);
                 ModelResponse response;
-                try {
+                Span chat = spans.startChat(options.model(), options.maxTokens());
+                try (Scope ignored = chat.makeCurrent()) {
                     response = options.modelClient().send(new ModelRequest(options.model(), system, session.history(), toolSpecs,
                             options.maxTokens(), options.thinkingBudget()), streamTo(), cancellation);
-                } catch (ModelException e) {
-                    if (!e.contextTooLong() || compactedForLength) throw e;
+                } catch (RuntimeException e) {
+                    RunSpans.fail(chat, e instanceof AgentboxException a ? a.category().wireName() : e.getClass().getName(), String.valueOf(e.getMessage()));
+                    if (!(e instanceof ModelException m) || !m.contextTooLong() || compactedForLength) throw e;
                     compactedForLength = true;
                     compactor.compact(session, system);
                     continue;
                 }
                 compactedForLength = false;
+                spans.endChat(chat, response);
                 account(response);
                 compactor.observe(response.usage());
                 boolean cut = "max_tokens".equals(response.stopReason());
@@ -153,7 +161,8 @@ final class AgentLoop {
 
     private void announce(String prompt, List<Tool> offered, List<EventData.McpServerStatus> mcpServers) {
         events.emit(new EventData.RunStarted(session.id(), options.model(), prompt, offered.stream().map(Tool::name).toList(),
-                options.permissionMode().wireName(), options.workingDirectory().orElse(options.sandboxSpec().workdir()), mcpServers));
+                options.permissionMode().wireName(), options.workingDirectory().orElse(options.sandboxSpec().workdir()), mcpServers,
+                spans.traceId()));
     }
 
     private ModelListener streamTo() {
@@ -226,7 +235,13 @@ final class AgentLoop {
     private Event finish(EventData terminal) {
         session.closeDanglingToolUses();
         session.addTotals(turns, usage, cost());
-        return events.emit(terminal);
+        Event e = events.emit(terminal);
+        switch (terminal) {
+            case EventData.RunFailed f -> spans.end("failed", Optional.of(f.category().wireName()), Optional.of(f.message()), turns, cost().total().doubleValue());
+            case EventData.RunCanceled c -> spans.end("canceled", Optional.of("canceled"), Optional.of(c.reason()), turns, cost().total().doubleValue());
+            default -> spans.end("succeeded", Optional.empty(), Optional.empty(), turns, cost().total().doubleValue());
+        }
+        return e;
     }
 
     private Cost cost() {

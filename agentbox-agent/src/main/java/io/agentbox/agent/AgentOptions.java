@@ -40,6 +40,7 @@ import java.util.OptionalInt;
  * @param contextWindow      tokens the model can read; older turns are compacted before it is reached
  * @param mcpServers         MCP servers whose tools the model gets, by name (stdio ones run inside the sandbox)
  * @param mcpTimeouts        limits of starting MCP servers and of each MCP call
+ * @param tracing            OpenTelemetry spans of runs (default off)
  */
 public record AgentOptions(
         String model,
@@ -68,7 +69,8 @@ public record AgentOptions(
         SessionStore sessionStore,
         int contextWindow,
         Map<String, McpServerConfig> mcpServers,
-        McpTimeouts mcpTimeouts) {
+        McpTimeouts mcpTimeouts,
+        Tracing tracing) {
 
     public AgentOptions {
         tools = List.copyOf(tools);

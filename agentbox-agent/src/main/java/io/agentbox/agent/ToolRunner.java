@@ -1,5 +1,7 @@
 package io.agentbox.agent;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;
@@ -41,6 +43,7 @@ final class ToolRunner {
     private final EventEmitter events;
     private final Cancellation cancellation;
     private final Function<ToolUse, ToolContext> contexts;
+    private final RunSpans spans;
 
     /** A call after the checks: either the input to run it with, or why it is refused. */
     private record Verdict(ToolUse call, Tool tool, Optional<String> refusal) {}
@@ -50,7 +53,13 @@ final class ToolRunner {
     /** {@code all}: the options' tools plus the run's own (its MCP servers'). */
     ToolRunner(AgentOptions options, List<Tool> all, String workdir, EventEmitter events, Cancellation cancellation,
                Function<ToolUse, ToolContext> contexts) {
+        this(options, all, workdir, events, cancellation, contexts, RunSpans.off());
+    }
+
+    ToolRunner(AgentOptions options, List<Tool> all, String workdir, EventEmitter events, Cancellation cancellation,
+               Function<ToolUse, ToolContext> contexts, RunSpans spans) {
         this.options = options;
+        this.spans = spans;
         this.all = List.copyOf(all);
         this.workdir = workdir;
         this.events = events;
@@ -122,12 +131,26 @@ final class ToolRunner {
 
     private ToolOutput execute(Verdict v) {
         long start = System.nanoTime();
+        Span span = spans.startTool(v.call());
+        try (Scope ignored = span.makeCurrent()) {
+            ToolOutput out = executeTraced(v, start);
+            spans.endTool(span, out);
+            return out;
+        } catch (RuntimeException e) {
+            RunSpans.fail(span, "tool_error", String.valueOf(e.getMessage()));
+            throw e;
+        }
+    }
+
+    private ToolOutput executeTraced(Verdict v, long start) {
         ToolOutput out;
+        ToolContext context = v.refusal().isPresent() ? null : contexts.apply(v.call());
+        if (context != null) auditBaseline(context);
         if (v.refusal().isPresent()) {
             out = ToolOutput.error(v.refusal().get());
         } else {
             try {
-                out = v.tool().call(v.call().input(), contexts.apply(v.call()));
+                out = v.tool().call(v.call().input(), context);
             } catch (AgentboxException e) {
                 out = ToolOutput.error(cancellation.isCanceled() ? "Interrupted: the run was canceled." : e.getMessage());
             } catch (RuntimeException e) {
@@ -142,7 +165,35 @@ final class ToolRunner {
             }
         }
         events.emit(new EventData.ToolResult(v.call().id(), out.content(), out.isError(), (System.nanoTime() - start) / 1_000_000));
+        if (context != null) reportNetworkDenials(context);
         return out;
+    }
+
+    /** Audit entries already reported (or there before this run's first tool call); -1 until known. */
+    private int auditSeen = -1;
+
+    private static List<io.agentbox.sandbox.NetworkAuditEntry> audit(ToolContext context) {
+        try {
+            return context.sandbox() == null ? List.of() : context.sandbox().networkAudit();
+        } catch (RuntimeException e) {
+            return List.of(); // the sandbox ended; nothing more to report
+        }
+    }
+
+    /** The refusals the egress recorded while the tool ran (it writes them before closing the connection). */
+    private synchronized void auditBaseline(ToolContext context) {
+        if (auditSeen < 0) auditSeen = audit(context).size();
+    }
+
+    private synchronized void reportNetworkDenials(ToolContext context) {
+        List<io.agentbox.sandbox.NetworkAuditEntry> all = audit(context);
+        for (int i = Math.max(auditSeen, 0); i < all.size(); i++) {
+            var e = all.get(i);
+            if (!e.denied()) continue;
+            events.emit(new EventData.NetworkDenied(e.ts().toString(), "network", e.host().orElse(null), e.ip().orElse(null), e.port(),
+                    e.protocol(), e.decision(), e.reason()));
+        }
+        auditSeen = Math.max(auditSeen, all.size());
     }
 
     private Verdict check(ToolUse requested) {

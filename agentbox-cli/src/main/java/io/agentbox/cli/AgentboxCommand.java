@@ -45,6 +45,14 @@ public final class AgentboxCommand implements Runnable {
 
     private String server;
     private String apiKey;
+    private String provider;
+
+    @Option(names = "--provider", scope = ScopeType.INHERIT, paramLabel = "local|e2b",
+            description = "Where sandboxes run: local (bubblewrap on this machine, the default) or e2b (E2B_API_KEY, and E2B_DOMAIN "
+                    + "or E2B_API_URL and E2B_SANDBOX_URL, e.g. an agentbox serve); default: AGENTBOX_PROVIDER.")
+    void setProvider(String provider) {
+        this.provider = provider;
+    }
 
     @Option(names = "--server", paramLabel = "URL", description = "agentbox server of runs, sessions, keys and workspaces (default: AGENTBOX_SERVER, else http://127.0.0.1:8080).")
     void setServer(String server) {
@@ -66,7 +74,11 @@ public final class AgentboxCommand implements Runnable {
 
     /** The shared state of this invocation (data dir, sandbox provider). */
     public Cli cli() {
-        if (cli == null) cli = new Cli(Sandboxes.defaultHome().toAbsolutePath());
+        if (cli == null) {
+            String p = Optional.ofNullable(provider).or(() -> Optional.ofNullable(System.getenv("AGENTBOX_PROVIDER")))
+                    .filter(s -> !s.isBlank()).orElse(Cli.LOCAL);
+            cli = new Cli(Sandboxes.defaultHome().toAbsolutePath(), p);
+        }
         return cli;
     }
 

@@ -1,5 +1,6 @@
 package io.agentbox.cli;
 
+import io.agentbox.ErrorCategory;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.Sandboxes;
@@ -8,11 +9,21 @@ import java.nio.file.Path;
 
 /** What the commands of one invocation share: the data dir and the sandbox provider, opened on first use. */
 public final class Cli {
+    public static final String LOCAL = "local";
+    public static final String E2B = "e2b";
+
     private final Path home;
+    private final String provider;
     private SandboxProvider sandboxes;
 
     public Cli(Path home) {
+        this(home, LOCAL);
+    }
+
+    /** {@code provider}: {@code local} or {@code e2b} (configured from E2B's environment variables). */
+    public Cli(Path home, String provider) {
         this.home = home;
+        this.provider = provider;
     }
 
     public Path home() {
@@ -20,7 +31,13 @@ public final class Cli {
     }
 
     public SandboxProvider sandboxes() {
-        if (sandboxes == null) sandboxes = Sandboxes.local(home);
+        if (sandboxes == null) {
+            sandboxes = switch (provider) {
+                case LOCAL -> Sandboxes.local(home);
+                case E2B -> Sandboxes.e2b();
+                default -> throw new CliException(ErrorCategory.CONFIG, "--provider must be local or e2b, got: " + provider, Main.EXIT_USAGE);
+            };
+        }
         return sandboxes;
     }
 

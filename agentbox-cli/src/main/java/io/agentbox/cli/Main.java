@@ -100,7 +100,7 @@ public final class Main {
     /** The first word that is neither an option nor the value of a global option. */
     static String commandName(String[] args) {
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--server") || args[i].equals("--api-key")) i++;
+            if (args[i].equals("--server") || args[i].equals("--api-key") || args[i].equals("--provider")) i++;
             else if (!args[i].startsWith("-")) return args[i];
         }
         return "";

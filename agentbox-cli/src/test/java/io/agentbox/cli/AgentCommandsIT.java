@@ -7,6 +7,7 @@ import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.sandbox.Sandboxes;
 import io.agentbox.testkit.FakeAnthropic;
+import io.agentbox.testkit.OtlpReceiver;
 import io.agentbox.testkit.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -104,6 +105,23 @@ class AgentCommandsIT {
         // the tool really ran in the sandbox: the model saw its output
         assertThat(model.messageRequests().get(2).body().toString()).contains("hello from the sandbox");
         assertThat(provider.list(SandboxQuery.ALL)).as("a run without --keep kills its sandbox").isEmpty();
+    }
+
+    @Test
+    void runExportsItsTraceOverOtlpWhenAnEndpointIsSet() throws IOException {
+        try (OtlpReceiver receiver = OtlpReceiver.start()) {
+            model.enqueue(bash("echo traced"), answer("done"));
+            AgentboxProcess traced = agentbox.withEnv(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint()));
+            AgentboxProcess.Result r = traced.run("run", "--output-format", "stream-json", "trace this");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            String traceId = JSON.readTree(r.stdout().lines().findFirst().orElseThrow()).at("/data/traceId").asText();
+            assertThat(traceId).matches("[0-9a-f]{32}");
+            receiver.await(s -> s.traceId().equals(traceId) && s.name().equals("invoke_agent agentbox"), java.time.Duration.ofSeconds(10));
+            List<OtlpReceiver.ReceivedSpan> spans = receiver.spans().stream().filter(s -> s.traceId().equals(traceId)).toList();
+            assertThat(spans.stream().map(OtlpReceiver.ReceivedSpan::name))
+                    .contains("invoke_agent agentbox", "execute_tool Bash", "sandbox.exec").filteredOn(n -> n.startsWith("chat ")).hasSize(2);
+            assertThat(spans).allSatisfy(s -> assertThat(s.attributes().toString()).doesNotContain("sk-test-key").doesNotContain("trace this"));
+        }
     }
 
     @Test

@@ -52,6 +52,8 @@ import io.agentbox.server.store.JdbiSandboxStore;
 import io.agentbox.server.store.JdbiSessionStore;
 import io.agentbox.server.store.JdbiTenancyStore;
 import io.agentbox.server.store.TenancyStore;
+import io.agentbox.server.telemetry.HttpTracing;
+import io.agentbox.server.telemetry.Telemetry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,6 +92,7 @@ public final class AgentboxServer implements AutoCloseable {
     private final Optional<RunExecutor> customExecutor;
     private final Clock clock;
     private final PrintStream console;
+    private final Telemetry telemetry;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Object stopped = new Object();
 
@@ -111,6 +114,7 @@ public final class AgentboxServer implements AutoCloseable {
         this.customExecutor = Optional.ofNullable(b.executor);
         this.clock = b.clock;
         this.console = b.console;
+        this.telemetry = b.telemetry != null ? b.telemetry : Telemetry.fromEnvironment(System.getenv());
     }
 
     public static Builder builder(ServerConfig config) {
@@ -177,7 +181,7 @@ public final class AgentboxServer implements AutoCloseable {
             AnthropicModelClient client = b.build();
             modelClient = Optional.of(client);
             executor = new AgentExecutor(config, client, pricing(), sandboxes, sessionStore, tenancy, budgets, capture,
-                    permissions, metrics, clock);
+                    permissions, metrics, clock, telemetry);
         }
         scheduler = new Scheduler(config, runs, events, tenancy, stateMachine, budgets, sandboxes, executor, clock);
         runService = new RunService(config, runs, tenancy, stateMachine, scheduler, budgets, sandboxes, sessionStore,
@@ -208,7 +212,8 @@ public final class AgentboxServer implements AutoCloseable {
 
         Authenticator authenticator = new Authenticator(tenancy, clock, config.bootstrapKey(), tenant.ownerPrincipalId());
         RateLimiter rateLimiter = new RateLimiter(config.rateLimit());
-        http = new HttpServer(config, documented, authenticator, rateLimiter, metrics, openStreams, r -> {});
+        http = new HttpServer(config, documented, authenticator, rateLimiter, metrics, openStreams,
+                new HttpTracing(telemetry)::install);
         http.start();
         if (config.e2bPort().isPresent()) startE2b(sandboxes, rawSandboxes, authenticator, rateLimiter);
         scheduler.start();
@@ -330,6 +335,7 @@ public final class AgentboxServer implements AutoCloseable {
         }
         modelClient.ifPresent(c -> quietly(c::close));
         if (db != null) quietly(db::close);
+        quietly(telemetry::close);
     }
 
     private static void quietly(Runnable r) {
@@ -346,6 +352,7 @@ public final class AgentboxServer implements AutoCloseable {
         private RunExecutor executor;
         private Clock clock = Clock.systemUTC();
         private PrintStream console = System.out;
+        private Telemetry telemetry;
 
         private Builder(ServerConfig config) {
             this.config = config;
@@ -364,6 +371,9 @@ public final class AgentboxServer implements AutoCloseable {
 
         /** Where the first start prints the owner key (default standard output). */
         public Builder console(PrintStream console) { this.console = console; return this; }
+
+        /** Traces (default: from the process's {@code OTEL_*} variables); the server closes it when it stops. */
+        public Builder telemetry(Telemetry telemetry) { this.telemetry = telemetry; return this; }
 
         public AgentboxServer build() {
             return new AgentboxServer(this);

@@ -1,6 +1,7 @@
 package io.agentbox.agent.event;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.ErrorCategory;
@@ -21,13 +22,21 @@ public sealed interface EventData {
 
     /**
      * A run began. {@code tools} are the names offered to the model (MCP tools included); {@code mcpServers}
-     * the run's MCP servers with their status after startup.
+     * the run's MCP servers with their status after startup; {@code traceId} the run's OpenTelemetry trace,
+     * when it is traced.
      */
     record RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd,
-                      List<McpServerStatus> mcpServers) implements EventData {
+                      List<McpServerStatus> mcpServers,
+                      @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> traceId) implements EventData {
+        public RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd,
+                          List<McpServerStatus> mcpServers) {
+            this(sessionId, model, prompt, tools, permissionMode, cwd, mcpServers, Optional.empty());
+        }
+
         public RunStarted {
             tools = List.copyOf(tools);
             mcpServers = mcpServers == null ? List.of() : List.copyOf(mcpServers); // absent in events of older runs
+            traceId = traceId == null ? Optional.empty() : traceId;
         }
 
         public RunStarted(String sessionId, String model, String prompt, List<String> tools, String permissionMode, String cwd) {
@@ -81,6 +90,13 @@ public sealed interface EventData {
 
     record ToolResult(String id, String output, @JsonProperty("isError") boolean isError, long durationMs) implements EventData {}
 
+    /**
+     * The sandbox's egress refused a network attempt during a tool call (the same fields as a line of
+     * {@code agentbox sandbox audit --json}).
+     */
+    record NetworkDenied(String ts, String kind, String host, String ip, int port, String protocol, String decision, String reason)
+            implements EventData {}
+
     /** The permission callback was asked about a tool call ({@code id} is the tool call's id). */
     record PermissionRequest(String id, String name, JsonNode input) implements EventData {}
 
@@ -132,6 +148,7 @@ public sealed interface EventData {
             add("tool.call", ToolCall.class);
             add("tool.result", ToolResult.class);
             add("permission.request", PermissionRequest.class);
+            add("network.denied", NetworkDenied.class);
             add("usage", ModelUsage.class);
             add("retry", Retry.class);
             add("compaction", Compaction.class);

@@ -1,5 +1,7 @@
 package io.agentbox.cli.agent;
 
+import io.agentbox.server.log.Redactor;
+import io.agentbox.server.telemetry.Telemetry;
 import io.agentbox.agent.Agent;
 import io.agentbox.agent.AgentResult;
 import io.agentbox.agent.AgentRun;
@@ -37,6 +39,7 @@ final class AgentRunner implements AutoCloseable {
     private final AgentSession session;
     private final boolean keep;
     private final boolean color;
+    private final Telemetry telemetry;
 
     /**
      * Opens the session (new, or resumed per {@code --session}/{@code --continue}) and its sandbox.
@@ -58,13 +61,15 @@ final class AgentRunner implements AutoCloseable {
             prior = Optional.of(store.latest().orElseThrow(() -> new ConfigException("there is no session to continue")));
         }
         this.keep = flags.keep || keepByDefault || prior.isPresent();
+        this.telemetry = Telemetry.fromEnvironment(System.getenv());
+        if (telemetry.enabled()) Optional.ofNullable(System.getenv("ANTHROPIC_API_KEY")).filter(k -> !k.isBlank()).ifPresent(Redactor::register);
 
         SandboxProvider provider = cli.sandboxes();
         this.sandbox = RunSandbox.acquire(provider, flags.sandboxSpec(), prior.flatMap(SessionState::sandboxId), this::notice);
         try {
             if (flags.upload != null) sandbox.upload(flags.upload, flags.uploadAll, err);
             Agent.Builder b = flags.apply(Agent.builder()).modelClient(client).sandbox(flags.sandboxSpec())
-                    .sandbox(sandbox.sandbox()).sandboxProvider(provider).sessionStore(store);
+                    .sandbox(sandbox.sandbox()).sandboxProvider(provider).sessionStore(store).tracing(telemetry.tracing());
             ask.filter(a -> flags.permissionMode == PermissionMode.DEFAULT || flags.permissionMode == PermissionMode.ACCEPT_EDITS)
                     .ifPresent(a -> b.permissionCallback(permissions(a)));
             Agent agent = b.build();
@@ -158,6 +163,7 @@ final class AgentRunner implements AutoCloseable {
             session.close();
         } finally {
             sandbox.release(keep);
+            telemetry.close(); // exports the run's spans before the process ends
         }
         if (keep && !flags.quiet) {
             notice(new ConsoleRenderer.Style(color).dim("sandbox " + sandboxId() + " kept for " + RunSandbox.KEPT.toMinutes()

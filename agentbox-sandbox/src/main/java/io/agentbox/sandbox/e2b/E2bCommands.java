@@ -34,10 +34,12 @@ import java.util.concurrent.TimeoutException;
 final class E2bCommands implements Commands {
     private final E2bClient client;
     private final E2bClient.Envd envd;
+    private final String workdir;
 
-    E2bCommands(E2bClient client, E2bClient.Envd envd) {
+    E2bCommands(E2bClient client, E2bClient.Envd envd, String workdir) {
         this.client = client;
         this.envd = envd;
+        this.workdir = workdir;
     }
 
     @Override
@@ -80,7 +82,7 @@ final class E2bCommands implements Commands {
         c.argv().stream().skip(1).forEach(args::add);
         ObjectNode envs = p.putObject("envs");
         c.env().forEach(envs::put);
-        c.cwd().ifPresent(cwd -> p.put("cwd", E2bSandbox.resolve(cwd, c.user())));
+        p.put("cwd", E2bSandbox.resolve(c.cwd().orElse(""), c.user(), workdir));
         req.put("stdin", stdin);
         Instant started = Instant.now();
         InputStream in = client.stream(envd, "process.Process/Start", req, Optional.of(c.user()), c.timeout());

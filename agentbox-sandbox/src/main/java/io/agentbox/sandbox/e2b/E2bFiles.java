@@ -27,19 +27,21 @@ final class E2bFiles implements Files {
     private final E2bClient client;
     private final E2bClient.Envd envd;
     private final E2bCommands commands;
+    private final String workdir;
 
-    E2bFiles(E2bClient client, E2bClient.Envd envd, E2bCommands commands) {
+    E2bFiles(E2bClient client, E2bClient.Envd envd, E2bCommands commands, String workdir) {
         this.client = client;
         this.envd = envd;
         this.commands = commands;
+        this.workdir = workdir;
     }
 
-    private static String p(String path) {
+    private String p(String path) {
         if (path.indexOf('\0') >= 0) throw new SandboxFileException(SandboxFileException.Reason.REFUSED, path, "a path must not contain NUL");
         for (String part : path.split("/")) {
             if (part.equals("..")) throw new SandboxFileException(SandboxFileException.Reason.REFUSED, path, "'..' is not allowed in sandbox paths: " + path);
         }
-        return E2bSandbox.resolve(path, Command.USER);
+        return E2bSandbox.resolve(path, Command.USER, workdir);
     }
 
     private JsonNode rpc(String method, ObjectNode req, String path) {

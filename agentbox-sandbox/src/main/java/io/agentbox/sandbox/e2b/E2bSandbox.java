@@ -17,11 +17,15 @@ final class E2bSandbox implements Sandbox {
     private final E2bCommands commands;
     private final E2bFiles files;
 
-    E2bSandbox(E2bSandboxProvider provider, E2bClient client, E2bClient.Envd envd) {
+    private final String workdir;
+
+    /** {@code workdir}: the default cwd of commands and the base of relative paths of this handle. */
+    E2bSandbox(E2bSandboxProvider provider, E2bClient client, E2bClient.Envd envd, String workdir) {
         this.provider = provider;
         this.envd = envd;
-        this.commands = new E2bCommands(client, envd);
-        this.files = new E2bFiles(client, envd, commands);
+        this.workdir = workdir;
+        this.commands = new E2bCommands(client, envd, workdir);
+        this.files = new E2bFiles(client, envd, commands, workdir);
     }
 
     @Override
@@ -31,7 +35,8 @@ final class E2bSandbox implements Sandbox {
 
     @Override
     public SandboxInfo info() {
-        return provider.info(id());
+        SandboxInfo i = provider.info(id());
+        return new SandboxInfo(i.id(), i.template(), i.createdAt(), i.expiresAt(), i.metadata(), i.resources(), i.network(), workdir);
     }
 
     @Override
@@ -54,12 +59,13 @@ final class E2bSandbox implements Sandbox {
         provider.kill(id());
     }
 
-    /** envd's path rules: relative paths are relative to the user's home. */
-    static String resolve(String path, String user) {
+    /** envd's path rules, with relative paths relative to {@code base} (the workdir). */
+    static String resolve(String path, String user, String base) {
         String home = user.equals("root") ? "/root" : HOME;
-        if (path.isEmpty() || path.equals("~")) return home;
+        if (path.isEmpty()) return base;
+        if (path.equals("~")) return home;
         if (path.startsWith("~/")) return home + path.substring(1);
         if (path.startsWith("/")) return path;
-        return home + "/" + path;
+        return base + "/" + path;
     }
 }

@@ -3,10 +3,13 @@ package io.agentbox.sandbox.e2b;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentbox.sandbox.Command;
+import io.agentbox.sandbox.CommandResult;
 import io.agentbox.sandbox.NetworkPolicy;
 import io.agentbox.sandbox.Resources;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxException;
+import io.agentbox.sandbox.SandboxFileException;
 import io.agentbox.sandbox.SandboxInfo;
 import io.agentbox.sandbox.SandboxNotFoundException;
 import io.agentbox.sandbox.SandboxProvider;
@@ -30,8 +33,9 @@ import java.util.Optional;
  * ({@link #fromEnvironment}: {@code E2B_API_KEY}, {@code E2B_DOMAIN}, {@code E2B_API_URL},
  * {@code E2B_SANDBOX_URL}) or with {@link #builder()}.
  *
- * <p>Differences from local sandboxes: the template {@code host} is E2B's {@code base}; commands run in
- * E2B's user home ({@code /home/user}) and relative paths resolve there; resources are the template's.
+ * <p>Differences from local sandboxes: the template {@code host} is E2B's {@code base}; resources are the
+ * template's; a handle from {@link #connect} knows no workdir, so its commands run in E2B's user home
+ * ({@code /home/user}) and its relative paths resolve there.
  */
 public final class E2bSandboxProvider implements SandboxProvider {
     public static final String DEFAULT_DOMAIN = "e2b.app";
@@ -87,14 +91,27 @@ public final class E2bSandboxProvider implements SandboxProvider {
         if (r.status() != 201 && r.status() != 200) {
             throw new SandboxException("E2B could not create the sandbox (" + r.status() + "): " + E2bClient.message(r.body(), r.status()));
         }
-        E2bSandbox s = sandbox(r.body());
+        E2bSandbox s = sandbox(r.body(), spec.workdir());
         try {
-            if (!spec.workdir().equals(SandboxSpec.DEFAULT_WORKDIR)) s.files().mkdir(spec.workdir());
+            makeWorkdir(s, spec.workdir());
         } catch (RuntimeException e) {
             s.kill();
             throw e;
         }
         return s;
+    }
+
+    /** E2B templates have no {@code /workspace}: the workdir is made, as root where the user may not, and given to the user. */
+    private static void makeWorkdir(E2bSandbox s, String workdir) {
+        if (s.files().exists(workdir)) return;
+        try {
+            s.files().mkdir(workdir);
+        } catch (SandboxFileException e) {
+            if (e.reason() != SandboxFileException.Reason.PERMISSION_DENIED && e.reason() != SandboxFileException.Reason.OTHER) throw e;
+            CommandResult r = s.commands().run(Command.builder("mkdir", "-p", "--", workdir).cwd("/").asRoot().build());
+            if (r.isSuccess()) r = s.commands().run(Command.builder("chown", "user:user", "--", workdir).cwd("/").asRoot().build());
+            if (!r.isSuccess()) throw new SandboxException("could not create the workdir " + workdir + ": " + r.stderr().trim());
+        }
     }
 
     @Override
@@ -104,15 +121,15 @@ public final class E2bSandboxProvider implements SandboxProvider {
         if (r.status() / 100 != 2) {
             throw new SandboxException("E2B could not connect to sandbox " + id + " (" + r.status() + "): " + E2bClient.message(r.body(), r.status()));
         }
-        return sandbox(r.body());
+        return sandbox(r.body(), E2bSandbox.HOME);
     }
 
-    private E2bSandbox sandbox(JsonNode created) {
+    private E2bSandbox sandbox(JsonNode created, String workdir) {
         String id = created.path("sandboxID").asText();
         if (id.isEmpty()) throw new SandboxException("E2B answered without a sandbox id");
         Optional<String> token = Optional.ofNullable(created.get("envdAccessToken")).filter(JsonNode::isTextual).map(JsonNode::asText);
         Optional<String> domain = Optional.ofNullable(created.get("domain")).filter(JsonNode::isTextual).map(JsonNode::asText);
-        return new E2bSandbox(this, client, client.envd(id, token, domain));
+        return new E2bSandbox(this, client, client.envd(id, token, domain), workdir);
     }
 
     SandboxInfo info(String id) {

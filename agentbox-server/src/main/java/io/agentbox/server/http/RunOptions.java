@@ -38,7 +38,9 @@ public final class RunOptions {
                 .prop("permissionMode", Schema.enumOf(PERMISSION_MODES.toArray(String[]::new))
                         .description("default bypassPermissions (the sandbox is the boundary); default asks over the WebSocket or "
                                 + "POST /v1/runs/{id}/permissions/{toolUseId}, and denies when nobody answers in time"))
-                .prop("network", Schema.enumOf(NETWORKS.toArray(String[]::new)).description("sandbox network (default none)"))
+                .prop("network", Networks.schema())
+                .prop("secrets", Networks.secretsSchema())
+                .prop("auditAll", Schema.bool().description("record every network connection in the sandbox's audit, not only refusals"))
                 .prop("captureArtifacts", Schema.bool().description("capture files created or changed under /workspace (default true)"))
                 .prop("mcpServers", Schema.mapOf(Schema.anyObject()).description("MCP servers whose tools the agent gets, in Claude Code's"
                         + " .mcp.json format ({name: {command, args, env} | {type: http|sse, url, headers}}); stdio servers run inside"
@@ -75,8 +77,16 @@ public final class RunOptions {
         rules(out, "disallowedTools");
         o.oneOf("permissionMode", s -> PERMISSION_MODES.contains(s) ? Optional.of(s) : Optional.empty(), PERMISSION_MODES)
                 .ifPresent(v -> out.put("permissionMode", v));
-        o.oneOf("network", s -> NETWORKS.contains(s) ? Optional.of(s) : Optional.empty(), NETWORKS)
-                .ifPresent(v -> out.put("network", v));
+        Optional<io.agentbox.sandbox.NetworkPolicy> network = Networks.policy(o.node().get("network"), "options.network");
+        network.ifPresent(p -> out.set("network", Networks.normalized(p)));
+        List<io.agentbox.sandbox.SecretInjection> secrets = Networks.secrets(o.node().get("secrets"), "options.secrets");
+        if (!secrets.isEmpty()) {
+            if (network.isEmpty() || network.get() instanceof io.agentbox.sandbox.NetworkPolicy.None) {
+                throw ApiException.invalidField("options.secrets", "secrets need a network (open or allow)");
+            }
+            secrets.forEach(si -> out.withArray("secrets").add(si.toString()));
+        }
+        o.bool("auditAll").ifPresent(v -> out.put("auditAll", v));
         o.bool("captureArtifacts").ifPresent(v -> out.put("captureArtifacts", v));
         o.object("mcpServers").ifPresent(v -> {
             if (v.node().size() > MAX_MCP_SERVERS) throw ApiException.invalidField("options.mcpServers", "at most " + MAX_MCP_SERVERS + " servers");

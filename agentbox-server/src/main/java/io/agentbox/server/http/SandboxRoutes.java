@@ -44,7 +44,9 @@ public final class SandboxRoutes {
                                 .prop("workspaceId", Schema.string())
                                 .prop("template", Schema.string().max(100).description("default host"))
                                 .prop("timeout", Schema.string().description("lifetime, e.g. 10m (default 5m, at most 24h)"))
-                                .prop("network", Schema.enumOf("none", "open"))
+                                .prop("network", Networks.schema())
+                                .prop("secrets", Networks.secretsSchema())
+                                .prop("auditAll", Schema.bool())
                                 .prop("env", Schema.mapOf(Schema.string()))
                                 .prop("metadata", Schema.mapOf(Schema.string()))
                                 .prop("cpus", Schema.number())
@@ -89,6 +91,14 @@ public final class SandboxRoutes {
                         .returns(201, "{path, size}", Schema.anyObject())
                         .returns(413, "The file exceeds the upload limit", Schema.ref("Error"))
                         .handle(this::upload),
+                ApiRoute.put("/v1/sandboxes/{id}/network", "setSandboxNetwork", "Change a sandbox's network policy; new connections follow it within a second (its creator, or an admin or owner)").tag("sandboxes")
+                        .body(Schema.object().prop("mode", Schema.enumOf("none", "open", "allow"))
+                                .prop("allow", Schema.arrayOf(Schema.string())).prop("deny", Schema.arrayOf(Schema.string())))
+                        .returns(200, "{id, network}", Schema.anyObject())
+                        .handle(this::setNetwork),
+                ApiRoute.get("/v1/sandboxes/{id}/audit", "sandboxAudit", "The sandbox's network audit: refusals, and with auditAll every connection").tag("sandboxes")
+                        .returns(200, "{data: [{ts, kind, host, ip, port, protocol, decision, reason}]}", Schema.anyObject())
+                        .handle(this::audit),
                 ApiRoute.delete("/v1/sandboxes/{id}", "killSandbox", "Kill a sandbox (its creator, or an admin or owner)").tag("sandboxes")
                         .noContent("Killed")
                         .handle(c -> {
@@ -103,8 +113,9 @@ public final class SandboxRoutes {
         SandboxSpec.Builder spec = SandboxSpec.builder();
         RunOptions.template(b).ifPresent(spec::template);
         b.string("timeout", 20).ifPresent(t -> spec.timeout(duration("timeout", t, MAX_LIFETIME)));
-        b.oneOf("network", s -> Optional.of(s).filter(List.of("none", "open")::contains), List.of("none", "open"))
-                .ifPresent(n -> spec.network(NetworkPolicy.parse(n)));
+        Networks.policy(b.node().get("network"), "network").ifPresent(spec::network);
+        spec.secrets(Networks.secrets(b.node().get("secrets"), "secrets"));
+        b.bool("auditAll").ifPresent(spec::auditAll);
         b.stringMap("env", 100, 10_000).ifPresent(spec::env);
         b.stringMap("metadata", 50, 500).ifPresent(m -> {
             if (m.keySet().stream().anyMatch(k -> k.startsWith("agentbox."))) {
@@ -123,6 +134,21 @@ public final class SandboxRoutes {
             throw ApiException.badRequest(e.getMessage());
         }
         c.json(201, Views.sandbox(sandboxes.create(c.caller(), ws, built)));
+    }
+
+    private void setNetwork(Call c) {
+        JsonBody b = c.body();
+        NetworkPolicy p = Networks.policy(b.node(), "network").orElseThrow(() -> ApiException.badRequest("give {mode, allow, deny}"));
+        Sandbox s = sandboxes.connect(c.caller(), c.path("id"), "change the network of");
+        s.setNetwork(p);
+        c.json(200, Json.object().put("id", s.id()).set("network", io.agentbox.sandbox.net.NetworkConfig.policyJson(p)));
+    }
+
+    private void audit(Call c) {
+        Sandbox s = sandboxes.connect(c.caller(), c.path("id"), "read the audit of");
+        var data = Json.array();
+        s.networkAudit().forEach(e -> data.add(io.agentbox.sandbox.net.AuditLog.json(e)));
+        c.json(200, Json.object().set("data", data));
     }
 
     private static Duration duration(String field, String value, Duration max) {

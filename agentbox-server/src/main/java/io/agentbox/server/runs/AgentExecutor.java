@@ -1,5 +1,6 @@
 package io.agentbox.server.runs;
 
+import io.agentbox.server.telemetry.Telemetry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.ErrorCategory;
@@ -15,6 +16,7 @@ import io.agentbox.agent.event.Events;
 import io.agentbox.agent.model.ModelClient;
 import io.agentbox.agent.permission.PermissionMode;
 import io.agentbox.sandbox.NetworkPolicy;
+import io.agentbox.server.http.Networks;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxSpec;
 import io.agentbox.server.ServerConfig;
@@ -60,10 +62,12 @@ public final class AgentExecutor implements RunExecutor {
     private final Permissions permissions;
     private final Metrics metrics;
     private final Clock clock;
+    private final Telemetry telemetry;
 
     public AgentExecutor(ServerConfig config, ModelClient model, Pricing pricing, SandboxService sandboxes, SessionStore sessions,
                          TenancyStore tenancy, Budgets budgets, ArtifactCapture artifacts, Permissions permissions,
-                         Metrics metrics, Clock clock) {
+                         Metrics metrics, Clock clock, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.config = config;
         this.model = model;
         this.pricing = pricing;
@@ -114,7 +118,9 @@ public final class AgentExecutor implements RunExecutor {
         Duration lifetime = Scheduler.lifetime(run, config);
         SandboxSpec.Builder spec = SandboxSpec.builder()
                 .template(run.template())
-                .network("open".equals(options.path("network").asText()) ? NetworkPolicy.open() : NetworkPolicy.none())
+                .network(Networks.policy(options.get("network"), "options.network").orElse(NetworkPolicy.none()))
+                .secrets(Networks.secrets(options.get("secrets"), "options.secrets"))
+                .auditAll(options.path("auditAll").asBoolean(false))
                 .timeout(lifetime.plus(run.sessionId().isPresent() ? config.sessionIdleTimeout() : SANDBOX_MARGIN));
         PermissionMode mode = PermissionMode.fromWireName(options.path("permissionMode").asText("bypassPermissions"));
         Agent.Builder b = Agent.builder()
@@ -126,7 +132,8 @@ public final class AgentExecutor implements RunExecutor {
                 .sessionStore(new ConversationStore(sessions, run.workspaceId(), clock))
                 .permissionMode(mode)
                 .permissionCallback(permissions.callbackFor(run.id()))
-                .timeout(lifetime);
+                .timeout(lifetime)
+                .tracing(telemetry.tracingFor(run.id(), run.workspaceId()));
         run.model().or(config::model).ifPresent(b::model);
         if (options.has("maxTurns")) b.maxTurns(options.get("maxTurns").asInt());
         budget(run, options).ifPresent(b::maxBudgetUsd);

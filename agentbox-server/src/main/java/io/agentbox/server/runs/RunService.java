@@ -1,5 +1,6 @@
 package io.agentbox.server.runs;
 
+import io.agentbox.server.telemetry.RunParents;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.ErrorCategory;
 import io.agentbox.agent.permission.PermissionDecision;
@@ -121,6 +122,7 @@ public final class RunService {
         } else {
             runs.insert(run);
         }
+        RunParents.remember(run.id());
         scheduler.wake();
         return run;
     }

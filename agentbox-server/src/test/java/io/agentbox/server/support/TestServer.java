@@ -42,9 +42,16 @@ public final class TestServer implements AutoCloseable {
 
     public static TestServer start(Db db, Path dir, UnaryOperator<ServerConfig.Builder> customize,
                                    Optional<RunExecutor> executor, Optional<SandboxProvider> provider) {
+        return start(db, dir, customize, executor, provider, UnaryOperator.identity());
+    }
+
+    /** With {@code server} customizing the server's builder too (e.g. its telemetry). */
+    public static TestServer start(Db db, Path dir, UnaryOperator<ServerConfig.Builder> customize,
+                                   Optional<RunExecutor> executor, Optional<SandboxProvider> provider,
+                                   UnaryOperator<AgentboxServer.Builder> serverBuilder) {
         ServerConfig config = customize.apply(baseConfig(db, dir)).build();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        AgentboxServer.Builder b = AgentboxServer.builder(config).console(new PrintStream(console, true));
+        AgentboxServer.Builder b = serverBuilder.apply(AgentboxServer.builder(config).console(new PrintStream(console, true)));
         executor.ifPresent(b::runExecutor);
         provider.ifPresent(b::sandboxProvider);
         AgentboxServer server = b.build().start();
