@@ -84,7 +84,10 @@ final class ToolRunner {
         for (ToolUse call : calls) {
             if (cancellation.isCanceled()) {
                 outputs.addAll(executeAll(reads));
-                outputs.add(ToolOutput.error("Not run: the run was canceled."));
+                // every tool.call gets its tool.result, so no consumer is left with a call that never ends
+                ToolOutput notRun = ToolOutput.error("Not run: the run was canceled.");
+                events.emit(new EventData.ToolResult(call.id(), notRun.content(), true, 0));
+                outputs.add(notRun);
                 continue;
             }
             Verdict v = check(call);

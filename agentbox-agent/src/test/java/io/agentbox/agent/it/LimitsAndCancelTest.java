@@ -90,4 +90,20 @@ class LimitsAndCancelTest {
             assertThat(h.fake().messageRequests()).hasSize(1);
         }
     }
+    @Test
+    void aCanceledRunGivesEveryToolCallItsResult() {
+        h.fake().enqueue(Reply.builder().toolUse("Bash", Map.of("command", "sleep 60"))
+                .toolUse("Bash", Map.of("command", "echo never")).build(), Reply.text("never"));
+        Harness.Events events = new Harness.Events();
+        AgentRun run = h.agent().build().start("two commands", events);
+        Harness.await(Duration.ofSeconds(20), "the first call to start", () -> events.of(EventData.ToolCall.class).size() == 2);
+        run.cancel("stop");
+        AgentResult r = run.await(Duration.ofSeconds(10)).orElseThrow();
+        assertThat(r.status()).isEqualTo(RunStatus.CANCELED);
+        assertThat(events.of(EventData.ToolResult.class)).extracting(EventData.ToolResult::id)
+                .containsExactlyElementsOf(events.of(EventData.ToolCall.class).stream().map(EventData.ToolCall::id).toList());
+        assertThat(events.of(EventData.ToolResult.class)).allMatch(EventData.ToolResult::isError);
+        assertThat(events.of(EventData.ToolResult.class).getLast().output()).contains("canceled");
+        assertThat(events.types().getLast()).isEqualTo("run.canceled");
+    }
 }
