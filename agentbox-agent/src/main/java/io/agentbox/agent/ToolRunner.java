@@ -158,6 +158,9 @@ final class ToolRunner {
                 out = ToolOutput.error(cancellation.isCanceled() ? "Interrupted: the run was canceled." : e.getMessage());
             } catch (RuntimeException e) {
                 out = ToolOutput.error("Tool " + v.call().name() + " failed: " + e);
+            } catch (Error e) {
+                // OutOfMemoryError, StackOverflowError: one tool call's failure, never the run's (or the server's) end
+                out = ToolOutput.error("Tool " + v.call().name() + " failed: " + e);
             }
             for (PostToolUseHook hook : options.postToolUseHooks()) {
                 try {

@@ -93,7 +93,7 @@ public final class AgentboxCommand implements Runnable {
     }
 
     /** {@code agentbox <version>}, from the version Maven wrote into the jar. */
-    static final class Version implements IVersionProvider {
+    public static final class Version implements IVersionProvider {
         @Override
         public String[] getVersion() {
             Properties p = new Properties();

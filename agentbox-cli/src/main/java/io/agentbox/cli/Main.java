@@ -81,6 +81,7 @@ public final class Main {
         commands.put("keys", KeysCommand::new);
         commands.put("workspaces", WorkspacesCommand::new);
         commands.put("usage", UsageCommand::new);
+        commands.put("mcp", io.agentbox.cli.mcp.McpCommand::new);
 
         String name = commandName(args);
         if (name.equals("run") || name.equals("chat")) ModelClients.prefetch();

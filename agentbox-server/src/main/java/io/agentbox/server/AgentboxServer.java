@@ -17,6 +17,7 @@ import io.agentbox.server.http.ApiRoute;
 import io.agentbox.server.http.EventStream;
 import io.agentbox.server.http.HttpServer;
 import io.agentbox.server.http.Json;
+import io.agentbox.server.http.McpRoutes;
 import io.agentbox.server.http.OpenApi;
 import io.agentbox.server.http.OpsRoutes;
 import io.agentbox.server.http.RunRoutes;
@@ -204,6 +205,8 @@ public final class AgentboxServer implements AutoCloseable {
         routes.addAll(new SandboxRoutes(rawSandboxes, runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
         routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(AnthropicModelClient.DEFAULT_MODEL), clock)).routes());
+        // the MCP tools act as the caller through this node's own REST API
+        routes.addAll(new McpRoutes(() -> "http://" + loopbackHost(config.host()) + ":" + http.port(), VERSION, config.maxBodyBytes()).routes());
         List<ApiRoute> documented = new ArrayList<>(routes);
         byte[][] openApi = new byte[1][];
         OpsRoutes ops = new OpsRoutes(() -> !closing.get() && db.ping(), metrics, () -> openApi[0]);
@@ -262,6 +265,13 @@ public final class AgentboxServer implements AutoCloseable {
         console.println();
         console.println("Use it as 'Authorization: Bearer <key>' or AGENTBOX_API_KEY; set AGENTBOX_BOOTSTRAP_KEY to choose your own.");
         console.flush();
+    }
+
+    /** How this node reaches itself: its bound address, or loopback when it listens on every interface. */
+    private static String loopbackHost(String host) {
+        if (host == null || host.isBlank() || host.equals("0.0.0.0")) return "127.0.0.1";
+        if (host.equals("::") || host.equals("[::]")) return "[::1]";
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     public int port() {

@@ -60,11 +60,12 @@ final class BashTool extends SandboxTool {
         CommandResult r = ctx.run(Command.builder("/bin/bash", "-c", WRAPPER, "bash", command, cwdFile)
                 .cwd(cwd).timeout(Duration.ofMillis(timeoutMs)).outputLimit(1024 * 1024).build());
         try {
-            String newCwd = ctx.sandbox().files().readText(cwdFile).strip();
+            // the shell writes one path here, but the command could have put anything in its place
+            String newCwd = ctx.sandbox().files().readText(cwdFile, 64 * 1024).strip();
             if (newCwd.startsWith("/")) ctx.cwd(newCwd);
             ctx.sandbox().files().remove(cwdFile);
         } catch (SandboxFileException ignored) {
-            // the shell was killed before it could record its directory: keep the old one
+            // the shell was killed before it could record its directory (or it is no path): keep the old one
         }
         StringBuilder out = new StringBuilder(r.stdout());
         String err = r.stderr();

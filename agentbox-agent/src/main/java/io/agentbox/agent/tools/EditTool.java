@@ -3,12 +3,16 @@ package io.agentbox.agent.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.agent.event.Events;
+import io.agentbox.sandbox.SandboxFileException;
 
 import java.util.List;
 import java.util.Optional;
 
 /** Edit (one exact replacement) and MultiEdit (several, applied in order, all or nothing). */
 final class EditTool extends SandboxTool {
+    /** Edit holds the file as text in memory: larger files are refused, not read. */
+    static final long MAX_EDIT_BYTES = 16L << 20;
+
     private final boolean multi;
 
     private EditTool(String name, String description, Schema schema, boolean multi) {
@@ -64,7 +68,17 @@ final class EditTool extends SandboxTool {
             edits = List.of(input);
         }
         boolean exists = ctx.sandbox().files().exists(path);
-        String text = exists ? ctx.sandbox().files().readText(path) : null;
+        String text = null;
+        if (exists) {
+            // the bound is counted as the file streams: its size may lie (sparse, or growing meanwhile)
+            try {
+                text = ctx.sandbox().files().readText(path, MAX_EDIT_BYTES);
+            } catch (SandboxFileException e) {
+                if (e.reason() != SandboxFileException.Reason.TOO_LARGE) throw e;
+                return ToolOutput.error("File too large to edit: " + path + " is over " + (MAX_EDIT_BYTES >> 20)
+                        + " MiB. Use Bash (e.g. `sed -i`, `patch`) for a file this large.");
+            }
+        }
         int replacements = 0;
         for (int i = 0; i < edits.size(); i++) {
             JsonNode e = edits.get(i);

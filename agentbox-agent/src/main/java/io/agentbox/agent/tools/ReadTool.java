@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.sandbox.FileInfo;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -17,6 +17,56 @@ final class ReadTool extends SandboxTool {
     static final int DEFAULT_LIMIT = 2000;
     static final int MAX_LINE = 2000;
     private static final int BINARY_PROBE = 8192;
+    /** How far Read scans for the lines asked for, at most; past it Bash's tail or sed serve better. */
+    static final long MAX_SCAN_CHARS = 256L << 20;
+
+    /** Lines of at most MAX_LINE characters (the rest of a longer one is skipped, {@link #cut}); stops at a NUL or the scan bound. */
+    private static final class BoundedLines {
+        private final Reader in;
+        private final char[] buf = new char[8192];
+        private int pos;
+        private int len;
+        private long scanned;
+        boolean cut;
+        boolean binary;
+        boolean tooFar;
+
+        BoundedLines(Reader in) {
+            this.in = in;
+        }
+
+        /** The next line without its newline, or null at the end (or at a NUL, or past the scan bound). */
+        String next() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            cut = false;
+            boolean any = false;
+            while (true) {
+                if (pos == len) {
+                    if (binary || tooFar) return null;
+                    len = in.read(buf);
+                    pos = 0;
+                    if (len < 0) {
+                        len = 0;
+                        return any ? sb.toString() : null;
+                    }
+                    scanned += len;
+                    if (scanned > MAX_SCAN_CHARS) {
+                        tooFar = true;
+                        return null;
+                    }
+                }
+                char c = buf[pos++];
+                any = true;
+                if (c == '\n') return sb.toString();
+                if (c == 0) {
+                    binary = true;
+                    return null;
+                }
+                if (sb.length() < MAX_LINE) sb.append(c);
+                else cut = true;
+            }
+        }
+    }
 
     ReadTool() {
         super("Read", ToolAccess.READ, """
@@ -57,17 +107,30 @@ final class ReadTool extends SandboxTool {
                 }
             }
             raw.reset();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(raw, StandardCharsets.UTF_8));
+            // Bounded lines: one 8 GB line (a sparse file behind a text prefix) costs MAX_LINE characters of memory.
+            BoundedLines lines = new BoundedLines(new InputStreamReader(raw, StandardCharsets.UTF_8));
             String line;
-            while ((line = reader.readLine()) != null) {
+            while ((line = lines.next()) != null) {
                 lineNo++;
                 if (lineNo < offset) continue;
                 if (lineNo >= offset + limit || out.length() > MAX_OUTPUT_CHARS * 8) {
                     more = true;
                     break;
                 }
-                if (line.length() > MAX_LINE) line = line.substring(0, MAX_LINE) + "... [line truncated]";
+                if (lines.cut) line += "... [line truncated]";
                 out.append(String.format("%6d\t", lineNo)).append(line).append('\n');
+            }
+            if (lines.binary) {
+                return ToolOutput.error("This tool cannot read binary files: " + path + " (" + info.size()
+                        + " bytes) has NUL bytes past its start. Use Bash (e.g. `file`, `xxd | head`) to inspect it.");
+            }
+            if (lines.tooFar) {
+                if (out.isEmpty()) {
+                    return ToolOutput.error("Stopped reading " + path + " after " + (MAX_SCAN_CHARS >> 20) + " MiB before line " + offset
+                            + "; use Bash (e.g. `tail`, `sed -n`) for a file this large.");
+                }
+                more = true;
+                lineNo++;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * The pinned MCP reference server ({@code @modelcontextprotocol/server-everything}, installed by
- * {@code test-deps/install.sh}): copied into a sandbox to run there over stdio, or started on the
+ * bin/install-test-deps): copied into a sandbox to run there over stdio, or started on the
  * host's loopback in its Streamable HTTP mode.
  */
 public final class ReferenceServers {

@@ -250,8 +250,12 @@ public final class SandboxRoutes {
             c.ctx().status(200);
             c.ctx().contentType("application/octet-stream");
             c.ctx().header("Content-Length", Long.toString(info.size()));
+            // streamed, and no more than the Content-Length promised: the file may grow while it is sent
             try (InputStream in = sandbox.files().openRead(path)) {
-                in.transferTo(c.ctx().res().getOutputStream());
+                var out = c.ctx().res().getOutputStream();
+                byte[] buf = new byte[64 * 1024];
+                long left = info.size();
+                for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; left -= n) out.write(buf, 0, n);
             }
         } catch (SandboxFileException e) {
             throw fileError(e);

@@ -56,7 +56,7 @@ public final class ServerLogging {
         Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(config.logLevel(), Level.INFO));
         root.addAppender(appender);
-        for (String noisy : new String[] {"org.eclipse.jetty", "io.javalin", "com.zaxxer.hikari", "org.flywaydb", "org.jdbi"}) {
+        for (String noisy : new String[] {"org.eclipse.jetty", "io.javalin", "com.zaxxer.hikari", "org.flywaydb", "org.jdbi", "io.modelcontextprotocol", "reactor"}) {
             ctx.getLogger(noisy).setLevel(Level.WARN);
         }
     }
