@@ -8,6 +8,6 @@ java_home="$(bin/find-jdk)"
 test-deps/install.sh
 cp_file="$(mktemp)"
 trap 'rm -f "$cp_file"' EXIT
-./mvnw -q -pl agentbox-server -am compile dependency:build-classpath -Dmdep.outputFile="$cp_file" >&2
+./mvnw -q -o -pl agentbox-server -am package -DskipTests dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$cp_file" >&2
 cp="agentbox-server/target/classes:agentbox-agent/target/classes:agentbox-sandbox/target/classes:$(cat "$cp_file")"
 exec "$java_home/bin/java" -cp "$cp" -Dbench.repo="$root" "$root/benchmarks/e2b/E2bBench.java" "${1:-20}"

@@ -56,6 +56,8 @@ final class ShellParser {
     private int pos;
     private Token peeked;
     private int nesting;
+    private int bracketScanEnd = -1;
+    private boolean bracketScanFound;
 
     private ShellParser(String src, int depth, List<SimpleCommand> out) {
         this.src = src;
@@ -374,7 +376,7 @@ final class ShellParser {
         while (p < src.length() && Character.isDigit(src.charAt(p))) p++;
         if (p == pos && c == '{') {
             int close = src.indexOf('}', p);
-            if (close > p + 1 && isName(src.substring(p + 1, close)) && close + 1 < src.length()
+            if (close > p + 1 && close - p < 80 && isName(src.substring(p + 1, close)) && close + 1 < src.length()
                     && (src.charAt(close + 1) == '<' || src.charAt(close + 1) == '>')) {
                 p = close + 1;
             }
@@ -882,11 +884,25 @@ final class ShellParser {
         out.add(new SimpleCommand(List.of(new Word(name, true, false, Optional.of(name))), List.of()));
     }
 
+    /** Whether a ] follows before the word ends; remembered, so that a word of many [ stays linear. */
     private boolean closesBracket(int from) {
-        for (int i = from; i < src.length() && !isMeta(src.charAt(i)); i++) {
-            if (src.charAt(i) == ']') return true;
+        if (from <= bracketScanEnd) return bracketScanFound;
+        int i = from;
+        // quoted text belongs to the word: [m' '] is a bracket expression
+        while (i < src.length() && !isMeta(src.charAt(i)) && src.charAt(i) != ']') {
+            char c = src.charAt(i);
+            if (c == '\\') {
+                i += 2;
+            } else if (c == '\'' || c == '"') {
+                int close = src.indexOf(c, i + 1);
+                i = close < 0 ? src.length() : close + 1;
+            } else {
+                i++;
+            }
         }
-        return false;
+        bracketScanFound = i < src.length() && src.charAt(i) == ']';
+        bracketScanEnd = i;
+        return bracketScanFound;
     }
 
     private boolean startsWith(String s) {

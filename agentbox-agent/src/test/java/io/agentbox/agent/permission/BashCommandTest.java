@@ -101,6 +101,10 @@ class BashCommandTest {
         assertThat(BashCommand.analyse(backticks)).isNotNull();
         String wide = "watch ".repeat(200) + "rm x";
         assertThat(denied("Bash(rm:*)", wide)).isTrue();
+        long start = System.nanoTime();
+        assertThat(BashCommand.analyse("echo " + "[".repeat(200_000)).unanalysable()).isEmpty();
+        assertThat(BashCommand.analyse("echo " + "{ ".repeat(100_000)).unanalysable()).isEmpty();
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).as("linear in the input").isLessThan(java.time.Duration.ofSeconds(5));
         String longList = "echo a; ".repeat(20_000);
         assertThat(BashCommand.analyse(longList).unanalysable()).isPresent();
     }

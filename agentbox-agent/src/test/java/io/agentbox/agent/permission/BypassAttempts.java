@@ -112,6 +112,7 @@ public final class BypassAttempts {
             a("`echo rm` %s"),
             a("/bin/[r]m %s"),
             a("/bin/r[m] %s"),
+            a("/bin/r[m' '] %s"),
             a("{rm,} %s"),
             a("echo rm %s | sh"),
             a("echo rm %s | bash"),
