@@ -2,6 +2,8 @@ package io.agentbox.cli;
 
 import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.sandbox.Sandboxes;
+import io.agentbox.testkit.FakeAnthropic;
+import io.agentbox.testkit.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,5 +95,20 @@ class E2bProviderIT {
         AgentboxProcess.Result bad = e2b.run("--provider", "cloud", "sandbox", "ls");
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.stderr()).contains("--provider must be local or e2b");
+    }
+    @Test
+    void anAgentRunsItsToolsInASandboxOfTheE2bProvider() throws Exception {
+        try (FakeAnthropic model = FakeAnthropic.start()) {
+            model.enqueue(Reply.toolUse("Bash", Map.of("command", "echo made-by-$((6*7)) > out.txt; cat out.txt; pwd")),
+                    Reply.text("Done."));
+            AgentboxProcess.Result r = e2b.withEnv(Map.of("ANTHROPIC_API_KEY", "sk-test-key", "ANTHROPIC_BASE_URL", model.baseUrl()))
+                    .run("--provider", "e2b", "run", "--output-format", "json", "make a file");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.stdout()).contains("\"result\":\"Done.\"");
+            String toolOutput = model.messageRequests().get(1).lastToolResult().orElseThrow().content();
+            assertThat(toolOutput).contains("made-by-42").contains("/workspace");
+            // the run's sandbox was one of the server's local sandboxes, and the run killed it at its end
+            assertThat(Sandboxes.local(home).list(SandboxQuery.ALL)).isEmpty();
+        }
     }
 }

@@ -44,9 +44,9 @@ final class E2bCommands implements Commands {
 
     @Override
     public CommandResult run(Command command) {
-        Handle h = startProcess(command, command.stdin().isPresent());
-        command.stdin().ifPresent(bytes -> {
-            if (bytes.length > 0) h.sendStdin(bytes);
+        Handle h = startProcess(command, command.stdin().map(b -> b.length > 0).orElse(false));
+        command.stdin().filter(b -> b.length > 0).ifPresent(bytes -> {
+            h.sendStdin(bytes);
             h.closeStdin();
         });
         try {
@@ -66,9 +66,11 @@ final class E2bCommands implements Commands {
 
     @Override
     public CommandHandle start(Command command) {
-        Handle h = startProcess(command, true);
-        command.stdin().ifPresent(bytes -> {
-            if (bytes.length > 0) h.sendStdin(bytes);
+        // An empty stdin means none at all: asking to close it later could race with a process that already ended.
+        boolean emptyStdin = command.stdin().map(b -> b.length == 0).orElse(false);
+        Handle h = startProcess(command, !emptyStdin);
+        command.stdin().filter(b -> b.length > 0).ifPresent(bytes -> {
+            h.sendStdin(bytes);
             h.closeStdin();
         });
         return h;
@@ -277,7 +279,22 @@ final class E2bCommands implements Commands {
 
         @Override
         public void closeStdin() {
-            client.unary(envd, "process.Process/CloseStdin", selector(), Optional.empty(), Optional.empty());
+            try {
+                client.unary(envd, "process.Process/CloseStdin", selector(), Optional.empty(), Optional.empty());
+            } catch (E2bRpcException e) {
+                // a process that has ended has no stdin left to close
+                if (!e.code().equals("not_found") || !result.isDone() && !awaitQuietly()) throw e;
+            }
+        }
+
+        /** Whether the process ends within a moment: a not-found answer may arrive just before its end event. */
+        private boolean awaitQuietly() {
+            try {
+                result.get(5, java.util.concurrent.TimeUnit.SECONDS);
+                return true;
+            } catch (Exception e) {
+                return false;
+            }
         }
 
         @Override
