@@ -119,7 +119,7 @@ class RunsApiTest extends ServerTestBase {
                 new Case(Map.of("prompt", "x", "options", Map.of("speed", 1)), "'options.speed' is not recognized"),
                 new Case(Map.of("prompt", "x", "options", Map.of("maxBudgetUsd", 0)), "'options.maxBudgetUsd' must be greater than 0"),
                 new Case(Map.of("prompt", "x", "options", Map.of("thinkingBudget", 10)), "'options.thinkingBudget' must be between"),
-                new Case(Map.of("prompt", "x", "options", Map.of("network", "wifi")), "'options.network' must be one of"),
+                new Case(Map.of("prompt", "x", "options", Map.of("network", "wifi")), "'options.network' network must be none, open or allow"),
                 new Case(Map.of("prompt", "x", "options", Map.of("disallowedTools", List.of("Bash(", "ok"))), "'options.disallowedTools[0]' is not a tool rule"),
                 new Case(Map.of("prompt", "x", "sessionId", 7), "'sessionId' must be a string"),
                 new Case(Map.of("prompt", "x", "template", "../etc"), "'template' must be a template name"),
