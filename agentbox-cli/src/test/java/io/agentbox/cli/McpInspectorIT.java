@@ -13,16 +13,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The official MCP Inspector (CLI mode, pinned in test-deps/mcp-inspector) drives {@code agentbox mcp} over stdio,
- * as Claude Desktop or Claude Code would: it lists the tools and creates, uses and kills a sandbox with them.
+ * as Claude Desktop or Claude Code would, and {@code POST /mcp} of {@code agentbox serve} over Streamable HTTP:
+ * it lists the tools and creates, uses and kills a sandbox with them.
  */
 class McpInspectorIT {
     private static final Path INSPECTOR = AgentboxProcess.REPO.resolve("test-deps/mcp-inspector/node_modules/.bin/mcp-inspector");
@@ -75,6 +80,48 @@ class McpInspectorIT {
         assertThat(Sandboxes.local(home).list(SandboxQuery.ALL)).isEmpty();
     }
 
+    @Test
+    void theInspectorUsesTheServersMcpEndpointWithTheCallersKey() throws Exception {
+        String key = "mcp-it-" + UUID.randomUUID();
+        Process server = new AgentboxProcess(home).start(home.resolve("serve.out"), home.resolve("serve.err"),
+                "serve", "--port", "0", "--bootstrap-key", key, "--shutdown-grace", "2s");
+        try {
+            Pattern listening = Pattern.compile("agentbox serve: listening on (http://[^\\s\"]+)");
+            String url = null;
+            Instant deadline = Instant.now().plusSeconds(90);
+            while (url == null) {
+                Matcher m = listening.matcher(Files.readString(home.resolve("serve.err")));
+                if (m.find()) url = m.group(1);
+                assertThat(server.isAlive()).as("serve is running: " + Files.readString(home.resolve("serve.err"))).isTrue();
+                assertThat(Instant.now()).as("serve says where it listens").isBefore(deadline);
+                Thread.sleep(50);
+            }
+            String endpoint = url.replaceAll("/+$", "") + "/mcp";
+            List<String> http = List.of("--cli", endpoint, "--transport", "http", "--header", "Authorization: Bearer " + key);
+
+            JsonNode tools = run(http, "--method", "tools/list").path("tools");
+            assertThat(tools.size()).isEqualTo(10);
+            JsonNode created = run(http, "--method", "tools/call", "--tool-name", "sandbox_create", "--tool-arg", "timeout=2m");
+            assertThat(created.path("isError").asBoolean()).as(created.toString()).isFalse();
+            String id = JSON.readTree(text(created)).path("id").asText();
+            JsonNode exec = run(http, "--method", "tools/call", "--tool-name", "sandbox_exec", "--tool-arg", "sandboxId=" + id,
+                    "--tool-arg", "command=echo over http");
+            assertThat(text(exec)).contains("over http");
+            assertThat(run(http, "--method", "tools/call", "--tool-name", "sandbox_kill", "--tool-arg", "sandboxId=" + id)
+                    .path("isError").asBoolean()).isFalse();
+
+            // without the key the endpoint refuses to talk at all
+            Process refused = new ProcessBuilder(INSPECTOR.toString(), "--cli", endpoint, "--transport", "http", "--method", "tools/list")
+                    .redirectErrorStream(true).start();
+            refused.getInputStream().readAllBytes();
+            assertThat(refused.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(refused.exitValue()).isNotZero();
+        } finally {
+            server.destroy();
+            if (!server.waitFor(60, TimeUnit.SECONDS)) server.destroyForcibly();
+        }
+    }
+
     private JsonNode call(String tool, String... args) throws Exception {
         List<String> a = new ArrayList<>(List.of("--method", "tools/call", "--tool-name", tool));
         for (String arg : args) {
@@ -90,8 +137,12 @@ class McpInspectorIT {
 
     /** Runs the Inspector against {@code agentbox mcp} and returns the JSON it prints. */
     private JsonNode inspect(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(INSPECTOR.toString(), "--cli", "-e", "AGENTBOX_HOME=" + home,
-                JAVA, "-jar", AgentboxProcess.JAR.toString(), "mcp"));
+        return run(List.of("--cli", "-e", "AGENTBOX_HOME=" + home, JAVA, "-jar", AgentboxProcess.JAR.toString(), "mcp"), args);
+    }
+
+    private JsonNode run(List<String> target, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(INSPECTOR.toString()));
+        command.addAll(target);
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(false);
         pb.environment().keySet().removeIf(k -> k.startsWith("ANTHROPIC_"));
