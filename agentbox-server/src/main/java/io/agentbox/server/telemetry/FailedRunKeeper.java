@@ -85,6 +85,9 @@ final class FailedRunKeeper implements SpanProcessor {
 
     @Override
     public CompletableResultCode shutdown() {
+        // Both processors share one exporter, and a processor's shutdown shuts the exporter down too: drain both
+        // first, or whichever stops first cuts off the other's last export (the CLI lost its whole trace that way).
+        forceFlush().join(10, java.util.concurrent.TimeUnit.SECONDS);
         return CompletableResultCode.ofAll(List.of(sampled.shutdown(), kept.shutdown()));
     }
 
