@@ -254,6 +254,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
             Process p = pb.start();
             try (var in = p.getOutputStream()) {
                 in.write(stateJson);
+            } catch (IOException brokenPipe) {
+                // the launcher refused before reading its state (no free uid range, bad config):
+                // its exit code and stderr say why, so fall through to read them
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
