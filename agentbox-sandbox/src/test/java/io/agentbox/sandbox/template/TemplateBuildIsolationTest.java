@@ -80,7 +80,8 @@ class TemplateBuildIsolationTest {
                   "mkdir -p /opt/attack",
                   "grep -E '^(Cap(Eff|Prm|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status > /opt/attack/status; grep CapEff /proc/1/status > /opt/attack/init",
                   "cat /proc/self/uid_map > /opt/attack/uid_map",
-                  "(%s) > /opt/attack/escape 2>&1; echo \\"exit $?\\" >> /opt/attack/escape",
+                  "(%s) > /opt/attack/escape 2>&1; echo \\"disk exit $?\\" >> /opt/attack/escape",
+                  "if cat /proc/sys/kernel/core_pattern > /tmp/cp && cat /tmp/cp > /proc/sys/kernel/core_pattern; then echo core_pattern written; else echo core_pattern refused; fi >> /opt/attack/escape 2>&1",
                   "for p in /proc/[0-9]*; do tr '\\\\0' ' ' < $p/cmdline; echo; done > /opt/attack/procs 2>/dev/null; true",
                   "bash -c 'if (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null; then echo reached; else echo refused; fi' > /opt/attack/loopback",
                   "bash -c 'exec 3<>/dev/tcp/deb.debian.org/80 && printf \\"HEAD /debian/dists/bookworm/InRelease HTTP/1.1\\\\r\\\\nHost: deb.debian.org\\\\r\\\\nConnection: close\\\\r\\\\n\\\\r\\\\n\\" >&3 && head -1 <&3' > /opt/attack/mirror 2>&1; true",
@@ -106,9 +107,13 @@ class TemplateBuildIsolationTest {
 
     @Test
     void aBuildStepAsRootCannotWriteHostFiles() throws IOException {
+        // mounting the host's disk: no mounts, no device nodes, so the attempt fails at its first step
         for (Path target : HOST_TARGETS) assertThat(target).as("host file written by a build step").doesNotExist();
-        // no mounts, no device nodes: the attempt fails at its first step
-        assertThat(record("escape")).doesNotEndWith("exit 0\n");
+        String escape = record("escape");
+        assertThat(escape).contains("disk exit ").doesNotContain("disk exit 0\n");
+        // the kernel's core_pattern (a '|program' there runs as host root at the next crash): the step
+        // writes back the value it read, which is harmless where it succeeds, as it did before builds were confined
+        assertThat(escape).contains("core_pattern refused").doesNotContain("core_pattern written");
     }
 
     @Test
