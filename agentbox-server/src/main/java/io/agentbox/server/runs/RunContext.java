@@ -27,6 +27,8 @@ public final class RunContext {
     private final EventStore events;
     private final Clock clock;
     private final Consumer<String> sandboxRecorder;
+    private final RunEnding ending;
+    private final Instant claimedAt;
     private final List<Consumer<String>> cancelHooks = new CopyOnWriteArrayList<>();
     private volatile RunStatus status = RunStatus.BOOTING;
     private volatile String cancelReason;
@@ -35,8 +37,10 @@ public final class RunContext {
     private volatile boolean endedElsewhere;
 
     RunContext(Run run, RunStateMachine stateMachine, EventStore events, Clock clock,
-               Consumer<String> sandboxRecorder) {
+               Consumer<String> sandboxRecorder, RunEnding ending) {
         this.run = run;
+        this.ending = ending;
+        this.claimedAt = clock.instant();
         this.stateMachine = stateMachine;
         this.events = events;
         this.clock = clock;
@@ -104,14 +108,15 @@ public final class RunContext {
     }
 
     public boolean fail(ErrorCategory category, String message) {
-        ObjectNode data = Json.object().put("category", category.wireName()).put("message", message);
-        return end(RunStatus.FAILED, "run.failed", data, RunUpdate.builder().error(category.wireName(), message));
+        Instant now = clock.instant();
+        RunEnding.Ending e = ending.failed(run, run.startedAt().orElse(claimedAt), now, category, message);
+        return endJson(RunStatus.FAILED, e.event().type(), e.event().dataJson(), e.update());
     }
 
     public boolean cancel(String reason) {
-        ObjectNode data = Json.object().put("reason", reason);
-        return end(RunStatus.CANCELED, "run.canceled", data,
-                RunUpdate.builder().error(ErrorCategory.CANCELED.wireName(), reason));
+        Instant now = clock.instant();
+        RunEnding.Ending e = ending.canceled(run, run.startedAt().orElse(claimedAt), now, reason);
+        return endJson(RunStatus.CANCELED, e.event().type(), e.event().dataJson(), e.update());
     }
 
     /** Runs {@code hook} with the reason when the run is canceled (at once, if it already was). */
