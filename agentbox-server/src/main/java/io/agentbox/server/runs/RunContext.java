@@ -1,8 +1,8 @@
 package io.agentbox.server.runs;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.ErrorCategory;
-import io.agentbox.server.http.Json;
+import io.agentbox.agent.event.EventData;
+import io.agentbox.agent.event.Events;
 import io.agentbox.server.model.Run;
 import io.agentbox.agent.RunStatus;
 import io.agentbox.server.store.EventStore;
@@ -69,12 +69,17 @@ public final class RunContext {
         sandboxRecorder.accept(id);
     }
 
-    /** Stores, then publishes a non-terminal event; false when the run has already ended. */
-    public boolean emit(String type, ObjectNode data) {
-        return emitJson(type, Json.write(data));
+    /** Stores, then publishes a non-terminal event of the typed schema; false when the run has already ended. */
+    public boolean emit(EventData data) {
+        if (data.isTerminal()) throw new IllegalArgumentException(data.type() + " ends a run: use end");
+        try {
+            return emitJson(data.type(), Events.mapper().writeValueAsString(data));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    /** {@link #emit} for data that is already JSON text. */
+    /** Stores, then publishes a non-terminal event whose data is already JSON text; false when the run has already ended. */
     public boolean emitJson(String type, String dataJson) {
         if (ended()) return false;
         return events.append(run.id(), type, dataJson, clock.instant()).isPresent();
@@ -89,12 +94,7 @@ public final class RunContext {
         return ok;
     }
 
-    /** Ends the run with its terminal event; false when it had already ended (e.g. canceled meanwhile). */
-    public boolean end(RunStatus to, String eventType, ObjectNode data, RunUpdate.Builder update) {
-        return endJson(to, eventType, Json.write(data), update);
-    }
-
-    /** {@link #end} for data that is already JSON text. */
+    /** Ends the run with its terminal event (data as JSON text); false when it had already ended (e.g. canceled meanwhile). */
     public boolean endJson(RunStatus to, String eventType, String dataJson, RunUpdate.Builder update) {
         if (!to.terminal()) throw new IllegalArgumentException(to + " is not terminal");
         RunStatus from = status;
