@@ -110,6 +110,21 @@ public sealed interface EventData {
     /** Older turns were replaced by a model-written summary to stay within the context window. */
     record Compaction(int messagesBefore, int messagesAfter, long tokensBefore) implements EventData {}
 
+    /**
+     * Added by the server before the terminal event: the files the run produced and stored as artifacts,
+     * and those it left out with the reason (a limit, a file that would run code where it is checked out).
+     */
+    record Artifacts(int count, long bytes, List<Captured> artifacts, List<Skipped> skipped) implements EventData {
+        public Artifacts {
+            artifacts = List.copyOf(artifacts);
+            skipped = List.copyOf(skipped);
+        }
+
+        public record Captured(String id, String path, long size) {}
+
+        public record Skipped(String path, long size, String reason) {}
+    }
+
     record RunCompleted(String result, long durationMs, int turns, Usage usage, Cost cost) implements EventData {}
 
     record RunFailed(ErrorCategory category, String message, long durationMs, int turns, Usage usage, Cost cost)
@@ -154,6 +169,7 @@ public sealed interface EventData {
             add("compaction", Compaction.class);
             add("mcp.server", McpServerStatus.class);
             add("mcp.progress", McpProgress.class);
+            add("artifacts", Artifacts.class);
             add("run.completed", RunCompleted.class);
             add("run.failed", RunFailed.class);
             add("run.canceled", RunCanceled.class);
