@@ -213,7 +213,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
         BwrapCommandLine.NetMounts mounts = new BwrapCommandLine.NetMounts(
                 networked ? Optional.of(rt.resolvConf()) : Optional.empty(), trustBundle, Optional.empty());
         SandboxState state = new SandboxState(id, spec.template(), now, now.plus(spec.timeout()), spec.metadata(),
-                spec.env(), Map.of(), spec.resources(), spec.network().name(), "/");
+                spec.env(), Map.of(), spec.resources(), spec.network().name(), "/", Optional.empty());
         BwrapCommandLine bwrap = BwrapCommandLine.forBuild(rt.bwrap(), rootfs.toAbsolutePath().normalize(), STAGE, rt.init(),
                 spec.network(), spec.timeout(), mounts);
         return start(dir, state, bwrap, spec, Optional.empty(), List.of());
