@@ -9,6 +9,8 @@
  *       namespace, and returns once the sandbox answers. stdin is copied to DIR/sandbox.json.
  *       Prints "ok" and exits 0, or one error line and exits 1 (3: every uid range is in use),
  *       leaving nothing behind.
+ *   agentbox-init client LAUNCHER HOME sandbox exec ...
+ *       The CLI's fast path for `agentbox sandbox exec` (agentbox-client.c).
  *   agentbox-init killcg DIR...
  *       Kills every process of the given cgroups (a dead supervisor's leftovers).
  *   agentbox-init init --timeout-ms N --uid N --gid N
@@ -1902,6 +1904,7 @@ static int launch_main(int argc, char **argv) {
 }
 
 int relay_main(int argc, char **argv);
+int client_main(int argc, char **argv);
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "init") == 0) return init_main(argc, argv);
@@ -1912,6 +1915,7 @@ int main(int argc, char **argv) {
     }
     if (argc >= 2 && strcmp(argv[1], "launch") == 0) return launch_main(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "relay") == 0) return relay_main(argc, argv); /* agentbox-relay.c */
+    if (argc >= 2 && strcmp(argv[1], "client") == 0) return client_main(argc, argv); /* agentbox-client.c */
     fprintf(stderr, "usage: agentbox-init launch|init ...\n");
     return 2;
 }
