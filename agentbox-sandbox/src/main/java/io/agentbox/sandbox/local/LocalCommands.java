@@ -55,10 +55,11 @@ final class LocalCommands implements Commands {
      * What the CLI's native fast path for {@code sandbox exec} needs to run a command as this class
      * would (agentbox-client.c): {@code exec.defaults} (NUL-separated pairs: {@code w} workdir, {@code o}
      * the OOM counter file, {@code u} and {@code r} one variable each of the user's and root's
-     * environment) and {@code init}, a link to the init binary that serves this sandbox, so that a client
-     * of another build never speaks to it.
+     * environment), rewritten whenever the state changes hands (a pooled sandbox). {@code <id>/init}, a
+     * link to the init binary that serves the sandbox, is made at create, so that a client of another build
+     * never speaks to it.
      */
-    static void writeFastPath(Path dir, SandboxState st, Path oomCounter, Path init) throws IOException {
+    static void writeFastPath(Path dir, SandboxState st, Path oomCounter) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         BiConsumer<String, String> pair = (k, v) -> {
             out.writeBytes(k.getBytes(StandardCharsets.UTF_8));
@@ -72,8 +73,7 @@ final class LocalCommands implements Commands {
         defaultEnv(st, true).forEach((k, v) -> pair.accept("r", k + "=" + v));
         Path tmp = java.nio.file.Files.createTempFile(dir, ".exec.defaults", ".tmp");
         java.nio.file.Files.write(tmp, out.toByteArray());
-        java.nio.file.Files.move(tmp, dir.resolve("exec.defaults"), StandardCopyOption.ATOMIC_MOVE);
-        java.nio.file.Files.createSymbolicLink(dir.resolve("init"), init);
+        java.nio.file.Files.move(tmp, dir.resolve("exec.defaults"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private byte[] execRequest(Command c, boolean background) {
