@@ -1521,6 +1521,9 @@ static void teardown(const launch_t *l) {
     unlink(state_path(l, 3, "bwrap.log"));
     unlink(state_path(l, 4, "lock"));
     unlink(state_path(l, 5, "pid"));
+    /* written by the Java side for the CLI's fast path (agentbox-client.c) */
+    unlink(state_path(l, 1, "exec.defaults"));
+    unlink(state_path(l, 1, "init"));
     rmdir(l->state);
 }
 
