@@ -3,6 +3,8 @@ package io.agentbox.server;
 import io.agentbox.ErrorCategory;
 import io.agentbox.agent.cost.Pricing;
 import io.agentbox.agent.model.AnthropicModelClient;
+import io.agentbox.sandbox.Pool;
+import io.agentbox.sandbox.PooledSandboxProvider;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.Sandboxes;
 import io.agentbox.server.analytics.AnalyticsRoutes;
@@ -14,6 +16,8 @@ import io.agentbox.server.auth.RateLimiter;
 import io.agentbox.server.auth.TenancyService;
 import io.agentbox.server.e2b.E2bApi;
 import io.agentbox.server.http.ApiRoute;
+import io.agentbox.server.http.ConsoleRoutes;
+import io.agentbox.server.http.StreamTicketRoutes;
 import io.agentbox.server.http.EventStream;
 import io.agentbox.server.http.HttpServer;
 import io.agentbox.server.http.Json;
@@ -98,6 +102,7 @@ public final class AgentboxServer implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Object stopped = new Object();
 
+    private Optional<PooledSandboxProvider> pool = Optional.empty();
     private Database db;
     private HttpServer http;
     private E2bApi e2b;
@@ -156,7 +161,12 @@ public final class AgentboxServer implements AutoCloseable {
         defaultWorkspaceId = tenant.workspaceId();
         if (tenant.createdNow() && config.bootstrapKey().isEmpty()) createInitialOwnerKey(tenancy, tenant);
 
-        SandboxService sandboxes = new SandboxService(provider, sandboxStore, clock, config.nodeId());
+        SandboxProvider sandboxProvider = provider;
+        if (!config.pools().isEmpty()) {
+            pool = Optional.of(provider.withPool(config.pools().toArray(Pool[]::new)));
+            sandboxProvider = pool.get();
+        }
+        SandboxService sandboxes = new SandboxService(sandboxProvider, sandboxStore, clock, config.nodeId());
         SandboxLimits sandboxLimits = new SandboxLimits(config.limits(), sandboxStore);
         Metrics metrics = new Metrics(runs::countByStatus, sandboxes::aliveCount);
         RunStateMachine stateMachine = new RunStateMachine(runs, bus, clock);
@@ -193,7 +203,11 @@ public final class AgentboxServer implements AutoCloseable {
         SessionService sessionService = new SessionService(config, sessionStore, runs, runService, sandboxes, clock);
         ArtifactService artifacts = new ArtifactService(artifactStore, runService, clock);
         openStreams = new OpenStreams(tenancy::revokedAmong, REVOCATION_CHECK).start();
-        TenancyService tenancyService = new TenancyService(tenancy, clock, openStreams::revoked);
+        Authenticator authenticator = new Authenticator(tenancy, clock, config.bootstrapKey(), tenant.ownerPrincipalId());
+        TenancyService tenancyService = new TenancyService(tenancy, clock, keyId -> {
+            openStreams.revoked(keyId);
+            authenticator.tickets().revoked(keyId);
+        });
         EventStream stream = new EventStream(events, runs, bus, metrics, config.sseKeepAlive(), closing::get, clock, openStreams);
 
         int reconciled = runService.reconcile();
@@ -207,6 +221,8 @@ public final class AgentboxServer implements AutoCloseable {
         RawSandboxes rawSandboxes = new RawSandboxes(sandboxes, sessionStore, sandboxLimits);
         routes.addAll(new SandboxRoutes(rawSandboxes, runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
+        routes.addAll(new StreamTicketRoutes(authenticator.tickets()).routes());
+        routes.addAll(new ConsoleRoutes().routes());
         routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(AnthropicModelClient.DEFAULT_MODEL), clock)).routes());
         // the MCP tools act as the caller through this node's own REST API
         routes.addAll(new McpRoutes(() -> "http://" + loopbackHost(config.host()) + ":" + http.port(), VERSION, config.maxBodyBytes()).routes());
@@ -216,7 +232,6 @@ public final class AgentboxServer implements AutoCloseable {
         documented.addAll(0, ops.routes());
         openApi[0] = Json.write(OpenApi.document(documented, VERSION)).getBytes(StandardCharsets.UTF_8);
 
-        Authenticator authenticator = new Authenticator(tenancy, clock, config.bootstrapKey(), tenant.ownerPrincipalId());
         RateLimiter rateLimiter = new RateLimiter(config.rateLimit());
         http = new HttpServer(config, documented, authenticator, rateLimiter, metrics, openStreams,
                 new HttpTracing(telemetry)::install);
@@ -346,6 +361,8 @@ public final class AgentboxServer implements AutoCloseable {
             }
             quietly(scheduler::close);
         }
+        // the pool's ready sandboxes are nobody's yet: none outlives the node
+        pool.ifPresent(p -> quietly(p::close));
         modelClient.ifPresent(c -> quietly(c::close));
         if (db != null) quietly(db::close);
         quietly(telemetry::close);
