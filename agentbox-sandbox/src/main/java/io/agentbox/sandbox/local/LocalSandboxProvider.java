@@ -181,7 +181,51 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 env, template.env(), spec.resources(), spec.network().name(), spec.workdir(), poolOwner);
         BwrapCommandLine bwrap = new BwrapCommandLine(rt.bwrap(), template.rootfs(), rt.hostEtc(), STAGE,
                 rt.init(), spec.network(), spec.timeout(), mounts);
+        LocalSandbox sandbox = start(dir, state, bwrap, spec, ca, secretValues);
+        try {
+            // the writable home hides the template's; start it with the template's files (dotfiles, config)
+            Optional<Path> skeleton = template.rootfs().map(r -> r.resolve("home/user")).filter(LocalSandboxProvider::hasEntries);
+            if (skeleton.isPresent()) sandbox.files().copyIn(skeleton.get(), "/home/user");
+            if (!spec.workdir().equals(SandboxSpec.DEFAULT_WORKDIR)) sandbox.files().mkdir(spec.workdir());
+            LocalCommands.writeFastPath(dir, state, rt.cgroups().oomCounter(id));
+            Files.createSymbolicLink(dir.resolve("init"), rt.init());
+        } catch (RuntimeException | IOException e) {
+            sandbox.kill();
+            throw new SandboxException("cannot prepare sandbox " + id + ": " + e.getMessage(), e);
+        }
+        return sandbox;
+    }
 
+    /**
+     * A sandbox that builds a template (for {@link Templates}): {@code rootfs}, the root filesystem being
+     * built, is its writable root, idmapped like a template so that what the sandbox's root writes there
+     * is owned by host uid 0 on disk (and its uid N by host uid N), exactly what sandboxes of the finished
+     * template expect; commands as root keep only the capabilities dpkg, apt and npm need. Everything else
+     * is a sandbox's confinement: its own user namespace on a uid slot, seccomp, a private network
+     * namespace wired to the egress with {@code spec}'s policy, cgroup limits. {@code spec}'s template is
+     * only a label. {@code trustBundle}, when present, is seen read-only at {@value BwrapCommandLine.NetMounts#CA_IN_SANDBOX}
+     * (the host's roots, for builds whose registries are reached through a TLS-inspecting path).
+     */
+    public Sandbox createTemplateBuild(Path rootfs, SandboxSpec spec, Optional<Path> trustBundle) {
+        Runtime rt = runtime();
+        String id = newId();
+        Path dir = sandboxes.resolve(id);
+        Instant now = Instant.now();
+        boolean networked = !(spec.network() instanceof NetworkPolicy.None);
+        BwrapCommandLine.NetMounts mounts = new BwrapCommandLine.NetMounts(
+                networked ? Optional.of(rt.resolvConf()) : Optional.empty(), trustBundle, Optional.empty());
+        SandboxState state = new SandboxState(id, spec.template(), now, now.plus(spec.timeout()), spec.metadata(),
+                spec.env(), Map.of(), spec.resources(), spec.network().name(), "/", Optional.empty());
+        BwrapCommandLine bwrap = BwrapCommandLine.forBuild(rt.bwrap(), rootfs.toAbsolutePath().normalize(), STAGE, rt.init(),
+                spec.network(), spec.timeout(), mounts);
+        return start(dir, state, bwrap, spec, Optional.empty(), List.of());
+    }
+
+    private LocalSandbox start(Path dir, SandboxState state, BwrapCommandLine bwrap, SandboxSpec spec,
+                               Optional<SandboxCa> ca, List<String[]> secretValues) {
+        Runtime rt = runtime();
+        String id = state.id();
+        boolean networked = !(spec.network() instanceof NetworkPolicy.None);
         List<String> cmd = new ArrayList<>(List.of(rt.init().toString(), "launch", "--state", dir.toString(),
                 "--rw-size", String.valueOf(spec.resources().diskMb() << 20),
                 "--uid", String.valueOf(BwrapCommandLine.SANDBOX_UID), "--gid", String.valueOf(BwrapCommandLine.SANDBOX_GID),
@@ -205,10 +249,6 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 Egress.ensureRunning(home);
                 Egress.wire(home, runtime().init(), id, supervisor);
             }
-            // the writable home hides the template's; start it with the template's files (dotfiles, config)
-            Optional<Path> skeleton = template.rootfs().map(r -> r.resolve("home/user")).filter(LocalSandboxProvider::hasEntries);
-            if (skeleton.isPresent()) sandbox.files().copyIn(skeleton.get(), "/home/user");
-            if (!spec.workdir().equals(SandboxSpec.DEFAULT_WORKDIR)) sandbox.files().mkdir(spec.workdir());
         } catch (RuntimeException | IOException e) {
             sandbox.kill();
             throw new SandboxException("cannot prepare sandbox " + id + ": " + e.getMessage(), e);
