@@ -9,6 +9,8 @@
  *       namespace, and returns once the sandbox answers. stdin is copied to DIR/sandbox.json.
  *       Prints "ok" and exits 0, or one error line and exits 1 (3: every uid range is in use),
  *       leaving nothing behind.
+ *   agentbox-init client LAUNCHER HOME sandbox exec ...
+ *       The CLI's fast path for `agentbox sandbox exec` (agentbox-client.c).
  *   agentbox-init killcg DIR...
  *       Kills every process of the given cgroups (a dead supervisor's leftovers).
  *   agentbox-init init --timeout-ms N --uid N --gid N [--root-caps MASK]
@@ -1519,6 +1521,9 @@ static void teardown(const launch_t *l) {
     unlink(state_path(l, 3, "bwrap.log"));
     unlink(state_path(l, 4, "lock"));
     unlink(state_path(l, 5, "pid"));
+    /* written by the Java side for the CLI's fast path (agentbox-client.c) */
+    unlink(state_path(l, 1, "exec.defaults"));
+    unlink(state_path(l, 1, "init"));
     rmdir(l->state);
 }
 
@@ -1921,6 +1926,7 @@ static int launch_main(int argc, char **argv) {
 }
 
 int relay_main(int argc, char **argv);
+int client_main(int argc, char **argv);
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "init") == 0) return init_main(argc, argv);
@@ -1931,6 +1937,7 @@ int main(int argc, char **argv) {
     }
     if (argc >= 2 && strcmp(argv[1], "launch") == 0) return launch_main(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "relay") == 0) return relay_main(argc, argv); /* agentbox-relay.c */
+    if (argc >= 2 && strcmp(argv[1], "client") == 0) return client_main(argc, argv); /* agentbox-client.c */
     fprintf(stderr, "usage: agentbox-init launch|init ...\n");
     return 2;
 }

@@ -98,6 +98,7 @@ final class LocalSandbox implements Sandbox {
             LocalCommands.expect(c.receive(), 'z', id);
         }
         next.write(dir.resolve("sandbox.json"));
+        LocalCommands.writeFastPath(dir, next, cgroups.oomCounter(id));
         return new LocalSandbox(provider, dir, next, cgroups);
     }
 

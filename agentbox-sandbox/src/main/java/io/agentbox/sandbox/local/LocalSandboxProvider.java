@@ -187,7 +187,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
             Optional<Path> skeleton = template.rootfs().map(r -> r.resolve("home/user")).filter(LocalSandboxProvider::hasEntries);
             if (skeleton.isPresent()) sandbox.files().copyIn(skeleton.get(), "/home/user");
             if (!spec.workdir().equals(SandboxSpec.DEFAULT_WORKDIR)) sandbox.files().mkdir(spec.workdir());
-        } catch (RuntimeException e) {
+            LocalCommands.writeFastPath(dir, state, rt.cgroups().oomCounter(id));
+            Files.createSymbolicLink(dir.resolve("init"), rt.init());
+        } catch (RuntimeException | IOException e) {
             sandbox.kill();
             throw new SandboxException("cannot prepare sandbox " + id + ": " + e.getMessage(), e);
         }
