@@ -439,10 +439,15 @@ public final class Templates {
                         // a private mount namespace that vanishes with it, so no host mount is ever left under the rootfs
                         tools.setpriv(), "--pdeathsig", "KILL", "--",
                         tools.unshare(), "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "--",
-                        tools.debootstrap(), "--variant=minbase"));
+                        tools.debootstrap(), "--variant=minbase", "--foreign"));
                 if (!apt.isEmpty()) debootstrap.add("--include=" + String.join(",", apt));
                 debootstrap.addAll(List.of(spec.suite(), rootfs.toString(), spec.mirror()));
-                steps.add(Step.of(debootstrapped, exec(debootstrap), tail -> emptyResolvConf(rootfs),
+                // The first stage (download, verify, unpack) on the host; the second, which runs the
+                // packages' maintainer scripts, confined like every later step.
+                steps.add(Step.of(debootstrapped, exec(debootstrap), tail -> prepareForSandbox(rootfs, tail),
+                        // container=lxc: skips the probe that the target allows device nodes (mknod is not a
+                        // build capability; the sandbox's /dev is its own)
+                        inBuild(rootfs, Map.of("container", "lxc"), Optional.empty(), "/debootstrap/debootstrap", "--second-stage"),
                         inBuild(rootfs, Map.of(), Optional.empty(), "/bin/sh", "-c", FIXUPS),
                         tail -> keepAsBase(rootfs, base, tail)));
             }
@@ -469,14 +474,23 @@ public final class Templates {
         }
 
         /**
-         * debootstrap copies the host's resolver configuration into the rootfs; a template carries none (and
-         * build steps cannot replace a file the egress resolver is bound over), so it is emptied here, still in
-         * debootstrap's trust, before any step of the spec has run.
+         * Readies debootstrap's first stage for the build sandbox, still in debootstrap's trust (nothing of a
+         * package has run yet): the directories the sandbox mounts over, and an empty resolver configuration
+         * instead of the host's, which debootstrap copies in (a template carries none, and build steps cannot
+         * replace a file the egress resolver is bound over).
          */
-        private int emptyResolvConf(Path rootfs) throws IOException {
-            Path etc = rootfs.resolve("etc");
-            if (Files.isSymbolicLink(etc) || !Files.isDirectory(etc, LinkOption.NOFOLLOW_LINKS)) return 1;
-            Path resolv = etc.resolve("resolv.conf");
+        private int prepareForSandbox(Path rootfs, Deque<String> tail) throws IOException {
+            for (String d : List.of("etc", "proc", "dev", "tmp", "run")) {
+                Path p = rootfs.resolve(d);
+                // debootstrap links /proc to the host's when it thinks it runs in a container
+                if (!d.equals("etc") && Files.isSymbolicLink(p)) Files.delete(p);
+                if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) Files.createDirectory(p);
+                if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    line("/" + d + " of the debootstrap result is not a directory", tail);
+                    return 1;
+                }
+            }
+            Path resolv = rootfs.resolve("etc/resolv.conf");
             Files.deleteIfExists(resolv);
             Files.createFile(resolv);
             return 0;

@@ -159,17 +159,23 @@ class TemplateBuildIsolationTest {
         assertThat(Files.getAttribute(rootfs.resolve("opt/owned/user"), "unix:uid")).isEqualTo(1000);
         assertThat(Files.getAttribute(rootfs.resolve("opt/owned/user"), "unix:gid")).isEqualTo(1000);
         assertThat(Files.getAttribute(rootfs.resolve("usr/bin/hello"), "unix:uid")).isEqualTo(0);
+        // installed by debootstrap's second stage in the build sandbox: dpkg set the group and the setgid bit
+        assertThat(Files.getAttribute(rootfs.resolve("usr/bin/chage"), "unix:mode")).isEqualTo(0102755);
+        Object shadow = Files.getAttribute(rootfs.resolve("usr/bin/chage"), "unix:gid");
+        assertThat(Files.readAllLines(rootfs.resolve("etc/group"))).anyMatch(l -> l.startsWith("shadow:x:" + shadow + ":"));
         int apt = (int) Files.getAttribute(rootfs.resolve("opt/owned/apt"), "unix:uid");
         assertThat(Files.readAllLines(rootfs.resolve("etc/passwd"))).anyMatch(l -> l.startsWith("_apt:x:" + apt + ":"));
 
         Sandbox sbx = sandboxes.create(SandboxSpec.builder().template("attack").timeout(Duration.ofMinutes(2)).build());
-        CommandResult r = sbx.commands().run(Command.shell("stat -c '%n %U:%G' /opt/owned/root /opt/owned/user /opt/owned/apt /usr/bin/hello; hello"));
+        CommandResult r = sbx.commands().run(Command.shell("stat -c '%n %U:%G' /opt/owned/root /opt/owned/user /opt/owned/apt /usr/bin/hello; "
+                + "stat -c '%n %a %U:%G' /usr/bin/chage; hello"));
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(r.stdout()).isEqualTo("""
                 /opt/owned/root root:root
                 /opt/owned/user user:user
                 /opt/owned/apt _apt:root
                 /usr/bin/hello root:root
+                /usr/bin/chage 2755 root:shadow
                 Hello, world!
                 """);
     }
