@@ -1,6 +1,7 @@
 package io.agentbox.sandbox.local;
 
 import io.agentbox.sandbox.NetworkPolicy;
+import io.agentbox.sandbox.SandboxSpec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +24,14 @@ import java.util.Optional;
  * @param network   the network policy
  * @param timeout   the sandbox's lifetime, enforced by init
  * @param net       the files a networked sandbox sees (resolver, the CA of secret injection)
+ * @param mounts    host directories the spec shows read-only inside
  */
 record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path stage, Path init,
-                        NetworkPolicy network, Duration timeout, NetMounts net) {
+                        NetworkPolicy network, Duration timeout, NetMounts net, List<SandboxSpec.Mount> mounts) {
+
+    BwrapCommandLine {
+        mounts = List.copyOf(mounts);
+    }
 
     /**
      * @param resolvConf points the resolver at the egress (which answers every DNS query anyway)
@@ -124,8 +130,14 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
         a.addAll(List.of("--remount-ro", "/dev"));
         // A private /run, empty but for init: no host sockets (docker, dbus, systemd) can be reached.
         a.addAll(List.of("--bind", rw.resolve("run").toString(), "/run"));
+        // bwrap makes the missing parents of a bind 0700 (root's): the user must traverse them to a mount
+        for (String dir : mountParents()) a.addAll(List.of("--perms", "0755", "--dir", dir));
         a.addAll(List.of("--ro-bind", stage.resolve("init").toString(), INIT_IN_SANDBOX));
         net.caCert().ifPresent(c -> a.addAll(List.of("--ro-bind", stage.resolve("ca.crt").toString(), NetMounts.CA_IN_SANDBOX)));
+        // Read-only host trees the spec asks for (an installed tool), staged idmapped like the template
+        for (int i = 0; i < mounts.size(); i++) {
+            a.addAll(List.of("--ro-bind", stage.resolve("mnt-" + i).toString(), mounts.get(i).sandboxPath()));
+        }
         // The root itself read-only: nothing outside the writable part can be created or changed.
         a.addAll(List.of("--remount-ro", "/"));
         a.addAll(List.of("--chdir", "/"));
@@ -154,7 +166,22 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
         net.resolvConf().ifPresent(r -> m.add(r + "=resolv.conf"));
         net.caBundle().ifPresent(b -> m.add(b + "=ca-bundle.crt"));
         net.caCert().ifPresent(c -> m.add(c + "=ca.crt"));
+        for (int i = 0; i < mounts.size(); i++) m.add(mounts.get(i).hostPath() + "=mnt-" + i);
         return m;
+    }
+
+    /** The directories above the mount points that bwrap has to create, outermost first. */
+    private List<String> mountParents() {
+        List<String> bound = List.of("/run", "/tmp", "/home", "/home/user", "/workspace", "/root", "/usr", "/etc", "/dev", "/proc");
+        List<String> dirs = new ArrayList<>();
+        for (SandboxSpec.Mount m : mounts) {
+            String p = m.sandboxPath();
+            for (int i = p.indexOf('/', 1); i > 0; i = p.indexOf('/', i + 1)) {
+                String parent = p.substring(0, i);
+                if (!bound.contains(parent) && !dirs.contains(parent)) dirs.add(parent);
+            }
+        }
+        return dirs;
     }
 
     private static List<String> procHardening() {
