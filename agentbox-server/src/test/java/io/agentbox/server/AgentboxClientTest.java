@@ -1,8 +1,10 @@
 package io.agentbox.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentbox.server.client.AgentboxClient;
-import io.agentbox.server.client.AgentboxClientException;
+import io.agentbox.agent.event.Event;
+import io.agentbox.agent.event.EventData;
+import io.agentbox.client.AgentboxClient;
+import io.agentbox.client.AgentboxClientException;
 import io.agentbox.server.support.Db;
 import io.agentbox.server.support.ServerTestBase;
 import org.junit.jupiter.api.Test;
@@ -32,7 +34,12 @@ class AgentboxClientTest extends ServerTestBase {
         JsonNode run = ci.createRun(AgentboxClient.NewRun.of("emit 3; succeed").withWorkspace(ws).withOption("maxTurns", 4));
         assertThat(run.get("status").asText()).isEqualTo("queued");
         List<String> types = new ArrayList<>();
-        long last = ci.watch(run.get("id").asText(), 0, e -> types.add(e.get("type").asText()));
+        List<Event> events = new ArrayList<>();
+        long last = ci.watch(run.get("id").asText(), 0, e -> {
+            types.add(e.type());
+            events.add(e);
+        });
+        assertThat(events.getLast().data()).isInstanceOfSatisfying(EventData.RunCompleted.class, c -> assertThat(c.turns()).isEqualTo(1));
         assertThat(types).containsExactly("run.started", "sandbox.ready", "text.delta", "text.delta", "text.delta", "text", "usage",
                 "run.completed");
         assertThat(last).isEqualTo(8);

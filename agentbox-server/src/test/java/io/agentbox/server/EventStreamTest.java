@@ -1,5 +1,7 @@
 package io.agentbox.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.agentbox.server.support.Db;
 import io.agentbox.server.support.Http;
 import io.agentbox.server.support.Poll;
@@ -162,6 +164,21 @@ class EventStreamTest extends ServerTestBase {
             assertThat(rest.getLast().event()).isEqualTo("run.canceled");
             assertThat(rest.getLast().json().get("data").get("reason").asText()).isEqualTo("stop");
             assertThat(rest).extracting(Sse.Frame::event).doesNotContain("run.completed", "run.failed");
+        }
+        // the terminal event has the shape DESIGN.md promises, whoever ended the run: duration, turns, usage, cost
+        try (Sse sse = open(server.owner(), "/v1/runs/" + id + "/events?follow=false", null)) {
+            List<Sse.Frame> all = sse.rest();
+            List<JsonNode> usages = all.stream().filter(f -> f.event().equals("usage")).map(f -> f.json().get("data")).toList();
+            assertThat(usages).isNotEmpty();
+            JsonNode end = all.getLast().json().get("data");
+            assertThat(end.get("durationMs").asLong()).isPositive();
+            assertThat(end.get("turns").asInt()).isEqualTo(usages.size());
+            assertThat(end.at("/usage/outputTokens").asLong()).isEqualTo(usages.stream().mapToLong(u -> u.at("/usage/outputTokens").asLong()).sum())
+                    .isPositive();
+            assertThat(end.at("/cost/model").decimalValue()).isEqualByComparingTo(
+                    usages.stream().map(u -> u.get("cost").decimalValue()).reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add));
+            JsonNode row = server.owner().get("/v1/runs/" + id).json();
+            assertThat(row.get("turns").asInt()).isEqualTo(usages.size());
         }
     }
 

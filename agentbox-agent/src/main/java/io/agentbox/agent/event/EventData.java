@@ -111,6 +111,21 @@ public sealed interface EventData {
     record Compaction(int messagesBefore, int messagesAfter, long tokensBefore) implements EventData {}
 
     /**
+     * Added by the server before the terminal event: the files the run produced and stored as artifacts,
+     * and those it left out with the reason (a limit, a file that would run code where it is checked out).
+     */
+    record Artifacts(int count, long bytes, List<Captured> artifacts, List<Skipped> skipped) implements EventData {
+        public Artifacts {
+            artifacts = List.copyOf(artifacts);
+            skipped = List.copyOf(skipped);
+        }
+
+        public record Captured(String id, String path, long size) {}
+
+        public record Skipped(String path, long size, String reason) {}
+    }
+
+    /**
      * The run ended with the model's answer. {@code claudeCodeCostUsd}: with the claude-code runtime, Claude Code's
      * own {@code total_cost_usd}, kept beside our {@code cost} (which comes from our pricing, like every run's).
      */
@@ -167,6 +182,7 @@ public sealed interface EventData {
             add("compaction", Compaction.class);
             add("mcp.server", McpServerStatus.class);
             add("mcp.progress", McpProgress.class);
+            add("artifacts", Artifacts.class);
             add("run.completed", RunCompleted.class);
             add("run.failed", RunFailed.class);
             add("run.canceled", RunCanceled.class);

@@ -18,7 +18,7 @@ import io.agentbox.sandbox.SandboxInfo;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.sandbox.SandboxSpec;
-import io.agentbox.server.client.AgentboxClientException;
+import io.agentbox.client.AgentboxClientException;
 import io.agentbox.server.mcp.AgentboxBackend;
 
 import java.io.IOException;
@@ -188,13 +188,14 @@ final class LocalBackend implements AgentboxBackend {
 
     /** Follows the events file until the run's terminal event (the run writes it as it goes). */
     @Override
-    public void watch(String runId, long afterSeq, Consumer<JsonNode> onEvent) {
+    public void watch(String runId, long afterSeq, Consumer<Event> onEvent) {
         long after = afterSeq;
         while (true) {
             for (JsonNode e : events(runId, after)) {
                 after = e.path("seq").asLong();
-                onEvent.accept(e);
-                if (e.path("type").asText().matches("run\\.(completed|failed|canceled)")) return;
+                Event event = Events.fromTree(e);
+                onEvent.accept(event);
+                if (event.data().isTerminal()) return;
             }
             if (!active.containsKey(runId) && getRun(runId).path("status").asText().equals("running")) {
                 throw new AgentboxClientException(409, "conflict", "run " + runId + " belongs to another agentbox mcp process that is gone");

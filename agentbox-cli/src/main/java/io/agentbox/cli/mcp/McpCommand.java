@@ -2,7 +2,7 @@ package io.agentbox.cli.mcp;
 
 import io.agentbox.cli.AgentboxCommand;
 import io.agentbox.cli.Cli;
-import io.agentbox.server.client.AgentboxClient;
+import io.agentbox.client.AgentboxClient;
 import io.agentbox.server.mcp.AgentboxBackend;
 import io.agentbox.server.mcp.AgentboxMcp;
 import io.agentbox.server.mcp.ClientBackend;

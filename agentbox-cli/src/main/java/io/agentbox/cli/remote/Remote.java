@@ -7,7 +7,7 @@ import io.agentbox.cli.CliException;
 import io.agentbox.cli.Main;
 import io.agentbox.cli.Json;
 import io.agentbox.cli.Table;
-import io.agentbox.server.client.AgentboxClient;
+import io.agentbox.client.AgentboxClient;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;

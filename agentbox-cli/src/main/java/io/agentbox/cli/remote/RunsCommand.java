@@ -2,11 +2,13 @@ package io.agentbox.cli.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.event.Event;
+import io.agentbox.agent.event.EventData;
 import io.agentbox.agent.event.Events;
 import io.agentbox.agent.output.ExitCode;
 import io.agentbox.cli.Json;
 import io.agentbox.cli.agent.ConsoleRenderer;
-import io.agentbox.server.client.AgentboxClient;
+import io.agentbox.client.AgentboxClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -109,16 +111,11 @@ public final class RunsCommand implements Runnable {
             client.watch(runId, after, event -> {
                 if (renderer == null) {
                     synchronized (out) {
-                        out.println(event.toString());
+                        out.println(Events.toJson(event));
                         out.flush();
                     }
                 } else {
-                    try {
-                        renderer.onEvent(Events.fromTree(event));
-                    } catch (RuntimeException e) {
-                        // a type (or shape) this client does not know: shown as it came
-                        renderer.note(event.path("type").asText() + " " + event.path("data"));
-                    }
+                    renderer.onEvent(event);
                 }
                 exitCode(event).ifPresent(c -> code[0] = c);
             });
@@ -126,17 +123,11 @@ public final class RunsCommand implements Runnable {
         return code[0];
     }
 
-    static Optional<Integer> exitCode(JsonNode event) {
-        return switch (event.path("type").asText()) {
-            case "run.completed" -> Optional.of(ExitCode.SUCCESS.code());
-            case "run.canceled" -> Optional.of(ExitCode.CANCELED.code());
-            case "run.failed" -> {
-                try {
-                    yield Optional.of(ExitCode.of(ErrorCategory.fromWireName(event.at("/data/category").asText())).code());
-                } catch (IllegalArgumentException e) {
-                    yield Optional.of(ExitCode.INTERNAL.code());
-                }
-            }
+    static Optional<Integer> exitCode(Event event) {
+        return switch (event.data()) {
+            case EventData.RunCompleted c -> Optional.of(ExitCode.SUCCESS.code());
+            case EventData.RunCanceled c -> Optional.of(ExitCode.CANCELED.code());
+            case EventData.RunFailed f -> Optional.of(ExitCode.of(f.category()).code());
             default -> Optional.empty();
         };
     }

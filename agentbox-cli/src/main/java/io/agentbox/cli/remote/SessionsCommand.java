@@ -2,7 +2,7 @@ package io.agentbox.cli.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.cli.Json;
-import io.agentbox.server.client.AgentboxClient;
+import io.agentbox.client.AgentboxClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

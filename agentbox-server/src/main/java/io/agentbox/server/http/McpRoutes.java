@@ -1,6 +1,6 @@
 package io.agentbox.server.http;
 
-import io.agentbox.server.client.AgentboxClient;
+import io.agentbox.client.AgentboxClient;
 import io.agentbox.server.mcp.AgentboxMcp;
 import io.agentbox.server.mcp.ClientBackend;
 import io.modelcontextprotocol.common.McpTransportContext;

@@ -1,6 +1,7 @@
 package io.agentbox.server.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentbox.agent.event.Event;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.function.Consumer;
  * What agentbox's MCP tools act on: a server's REST API ({@link ClientBackend}, as the caller), or the
  * machine's own sandboxes and runs (the CLI's {@code agentbox mcp} without a server). Bodies and
  * answers have the REST API's shapes, so the tools answer the same JSON either way. Failures are
- * {@link io.agentbox.server.client.AgentboxClientException}s with the API's error codes.
+ * {@link io.agentbox.client.AgentboxClientException}s with the API's error codes.
  */
 public interface AgentboxBackend {
     /** {@code body} as for {@code POST /v1/sandboxes}. */
@@ -37,7 +38,7 @@ public interface AgentboxBackend {
     List<JsonNode> events(String runId, long afterSeq);
 
     /** Follows the run's events after {@code afterSeq} until its terminal event. */
-    void watch(String runId, long afterSeq, Consumer<JsonNode> onEvent);
+    void watch(String runId, long afterSeq, Consumer<Event> onEvent);
 
     JsonNode cancelRun(String runId, Optional<String> reason);
 }

@@ -1,10 +1,12 @@
 package io.agentbox.server.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentbox.agent.event.Event;
+import io.agentbox.agent.event.EventData;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.agentbox.server.client.AgentboxClientException;
+import io.agentbox.client.AgentboxClientException;
 import io.modelcontextprotocol.spec.McpSchema;
 
 import java.nio.charset.CharacterCodingException;
@@ -186,19 +188,15 @@ public final class AgentboxTools {
     }
 
     /** One line per interesting event, for progress messages. */
-    static String describe(JsonNode event) {
-        JsonNode d = event.path("data");
-        return switch (event.path("type").asText()) {
-            case "sandbox.ready" -> "sandbox " + d.path("sandboxId").asText() + " ready";
-            case "tool.call" -> "tool " + d.path("name").asText();
-            case "tool.result" -> d.path("isError").asBoolean() ? "tool failed" : "tool done";
-            case "text" -> {
-                String t = d.path("text").asText();
-                yield t.length() > 200 ? t.substring(0, 200) + "…" : t;
-            }
-            case "run.completed" -> "run succeeded";
-            case "run.failed" -> "run failed: " + d.path("category").asText() + ": " + d.path("message").asText();
-            case "run.canceled" -> "run canceled: " + d.path("reason").asText();
+    static String describe(Event event) {
+        return switch (event.data()) {
+            case EventData.SandboxReady r -> "sandbox " + r.sandboxId() + " ready";
+            case EventData.ToolCall c -> "tool " + c.name();
+            case EventData.ToolResult r -> r.isError() ? "tool failed" : "tool done";
+            case EventData.Text t -> t.text().length() > 200 ? t.text().substring(0, 200) + "…" : t.text();
+            case EventData.RunCompleted c -> "run succeeded";
+            case EventData.RunFailed f -> "run failed: " + f.category().wireName() + ": " + f.message();
+            case EventData.RunCanceled c -> "run canceled: " + c.reason();
             default -> "";
         };
     }

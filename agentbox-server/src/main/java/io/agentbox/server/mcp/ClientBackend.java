@@ -1,8 +1,9 @@
 package io.agentbox.server.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentbox.agent.event.Event;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.agentbox.server.client.AgentboxClient;
+import io.agentbox.client.AgentboxClient;
 
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +20,6 @@ public record ClientBackend(AgentboxClient client) implements AgentboxBackend {
     @Override public JsonNode startRun(ObjectNode body) { return client.createRun(body); }
     @Override public JsonNode getRun(String runId) { return client.getRun(runId); }
     @Override public List<JsonNode> events(String runId, long afterSeq) { return client.events(runId, afterSeq); }
-    @Override public void watch(String runId, long afterSeq, Consumer<JsonNode> onEvent) { client.watch(runId, afterSeq, onEvent); }
+    @Override public void watch(String runId, long afterSeq, Consumer<Event> onEvent) { client.watch(runId, afterSeq, onEvent); }
     @Override public JsonNode cancelRun(String runId, Optional<String> reason) { return client.cancelRun(runId, reason); }
 }

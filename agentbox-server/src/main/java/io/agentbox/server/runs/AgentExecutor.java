@@ -167,7 +167,7 @@ public final class AgentExecutor implements RunExecutor {
 
     private void captureArtifacts(RunContext ctx, Sandbox sandbox, ArtifactCapture.Snapshot before) {
         ArtifactCapture.Result r = artifacts.capture(ctx.runId(), ctx.run().workspaceId(), sandbox, before);
-        if (!r.captured().isEmpty() || !r.skipped().isEmpty()) ctx.emit("artifacts", r.toEvent());
+        if (!r.captured().isEmpty() || !r.skipped().isEmpty()) ctx.emit(r.toEvent());
     }
 
     private void killSandbox(RunSandboxProvider provider, String reason) {

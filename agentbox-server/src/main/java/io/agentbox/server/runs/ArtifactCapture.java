@@ -1,13 +1,11 @@
 package io.agentbox.server.runs;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.sandbox.FileInfo;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxException;
 import io.agentbox.sandbox.SandboxFileException;
 import io.agentbox.sandbox.transfer.TransferRules;
-import io.agentbox.server.http.Json;
+import io.agentbox.agent.event.EventData;
 import io.agentbox.server.model.Artifact;
 import io.agentbox.server.model.ReviewState;
 import io.agentbox.server.store.ArtifactStore;
@@ -62,15 +60,10 @@ public final class ArtifactCapture {
 
     /** The outcome, also sent as the run's {@code artifacts} event. */
     public record Result(List<Artifact> captured, List<ArtifactStore.Skipped> skipped) {
-        ObjectNode toEvent() {
-            ObjectNode o = Json.object();
-            o.put("count", captured.size());
-            o.put("bytes", captured.stream().mapToLong(Artifact::size).sum());
-            ArrayNode files = o.putArray("artifacts");
-            captured.forEach(a -> files.addObject().put("id", a.id()).put("path", a.path()).put("size", a.size()));
-            ArrayNode s = o.putArray("skipped");
-            skipped.forEach(k -> s.addObject().put("path", k.path()).put("size", k.size()).put("reason", k.reason()));
-            return o;
+        EventData.Artifacts toEvent() {
+            return new EventData.Artifacts(captured.size(), captured.stream().mapToLong(Artifact::size).sum(),
+                    captured.stream().map(a -> new EventData.Artifacts.Captured(a.id(), a.path(), a.size())).toList(),
+                    skipped.stream().map(k -> new EventData.Artifacts.Skipped(k.path(), k.size(), k.reason())).toList());
         }
     }
 

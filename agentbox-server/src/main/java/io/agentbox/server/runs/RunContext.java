@@ -1,8 +1,8 @@
 package io.agentbox.server.runs;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.ErrorCategory;
-import io.agentbox.server.http.Json;
+import io.agentbox.agent.event.EventData;
+import io.agentbox.agent.event.Events;
 import io.agentbox.server.model.Run;
 import io.agentbox.agent.RunStatus;
 import io.agentbox.server.store.EventStore;
@@ -27,6 +27,8 @@ public final class RunContext {
     private final EventStore events;
     private final Clock clock;
     private final Consumer<String> sandboxRecorder;
+    private final RunEnding ending;
+    private final Instant claimedAt;
     private final List<Consumer<String>> cancelHooks = new CopyOnWriteArrayList<>();
     private volatile RunStatus status = RunStatus.BOOTING;
     private volatile String cancelReason;
@@ -35,8 +37,10 @@ public final class RunContext {
     private volatile boolean endedElsewhere;
 
     RunContext(Run run, RunStateMachine stateMachine, EventStore events, Clock clock,
-               Consumer<String> sandboxRecorder) {
+               Consumer<String> sandboxRecorder, RunEnding ending) {
         this.run = run;
+        this.ending = ending;
+        this.claimedAt = clock.instant();
         this.stateMachine = stateMachine;
         this.events = events;
         this.clock = clock;
@@ -65,12 +69,17 @@ public final class RunContext {
         sandboxRecorder.accept(id);
     }
 
-    /** Stores, then publishes a non-terminal event; false when the run has already ended. */
-    public boolean emit(String type, ObjectNode data) {
-        return emitJson(type, Json.write(data));
+    /** Stores, then publishes a non-terminal event of the typed schema; false when the run has already ended. */
+    public boolean emit(EventData data) {
+        if (data.isTerminal()) throw new IllegalArgumentException(data.type() + " ends a run: use end");
+        try {
+            return emitJson(data.type(), Events.mapper().writeValueAsString(data));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    /** {@link #emit} for data that is already JSON text. */
+    /** Stores, then publishes a non-terminal event whose data is already JSON text; false when the run has already ended. */
     public boolean emitJson(String type, String dataJson) {
         if (ended()) return false;
         return events.append(run.id(), type, dataJson, clock.instant()).isPresent();
@@ -85,12 +94,7 @@ public final class RunContext {
         return ok;
     }
 
-    /** Ends the run with its terminal event; false when it had already ended (e.g. canceled meanwhile). */
-    public boolean end(RunStatus to, String eventType, ObjectNode data, RunUpdate.Builder update) {
-        return endJson(to, eventType, Json.write(data), update);
-    }
-
-    /** {@link #end} for data that is already JSON text. */
+    /** Ends the run with its terminal event (data as JSON text); false when it had already ended (e.g. canceled meanwhile). */
     public boolean endJson(RunStatus to, String eventType, String dataJson, RunUpdate.Builder update) {
         if (!to.terminal()) throw new IllegalArgumentException(to + " is not terminal");
         RunStatus from = status;
@@ -104,14 +108,15 @@ public final class RunContext {
     }
 
     public boolean fail(ErrorCategory category, String message) {
-        ObjectNode data = Json.object().put("category", category.wireName()).put("message", message);
-        return end(RunStatus.FAILED, "run.failed", data, RunUpdate.builder().error(category.wireName(), message));
+        Instant now = clock.instant();
+        RunEnding.Ending e = ending.failed(run, run.startedAt().orElse(claimedAt), now, category, message);
+        return endJson(RunStatus.FAILED, e.event().type(), e.event().dataJson(), e.update());
     }
 
     public boolean cancel(String reason) {
-        ObjectNode data = Json.object().put("reason", reason);
-        return end(RunStatus.CANCELED, "run.canceled", data,
-                RunUpdate.builder().error(ErrorCategory.CANCELED.wireName(), reason));
+        Instant now = clock.instant();
+        RunEnding.Ending e = ending.canceled(run, run.startedAt().orElse(claimedAt), now, reason);
+        return endJson(RunStatus.CANCELED, e.event().type(), e.event().dataJson(), e.update());
     }
 
     /** Runs {@code hook} with the reason when the run is canceled (at once, if it already was). */

@@ -198,9 +198,9 @@ public final class RunService {
     }
 
     private boolean cancelQueued(Run run, String reason) {
-        return stateMachine.transition(run.id(), RunStatus.QUEUED, RunStatus.CANCELED,
-                RunUpdate.builder().finishedAt(clock.instant()).error(ErrorCategory.CANCELED.wireName(), reason).build(),
-                Optional.of(new RunStore.EventDraft("run.canceled", Json.write(Json.object().put("reason", reason)))));
+        Instant now = clock.instant();
+        RunEnding.Ending e = scheduler.ending().canceled(run, now, now, reason);
+        return stateMachine.transition(run.id(), RunStatus.QUEUED, RunStatus.CANCELED, e.update().build(), Optional.of(e.event()));
     }
 
     /**
@@ -225,12 +225,11 @@ public final class RunService {
         scheduler.local(run.id()).ifPresent(ctx -> ctx.requestCancel(message));
         Run current = run;
         for (int attempt = 0; attempt < 3 && !current.status().terminal(); attempt++) {
-            String type = to == RunStatus.CANCELED ? "run.canceled" : "run.failed";
-            var data = to == RunStatus.CANCELED ? Json.object().put("reason", message)
-                    : Json.object().put("category", category.wireName()).put("message", message);
-            boolean ok = stateMachine.transition(run.id(), current.status(), to,
-                    RunUpdate.builder().finishedAt(clock.instant()).error(category.wireName(), message).build(),
-                    Optional.of(new RunStore.EventDraft(type, Json.write(data))));
+            Instant now = clock.instant();
+            Instant started = current.startedAt().orElse(now);
+            RunEnding.Ending e = to == RunStatus.CANCELED ? scheduler.ending().canceled(current, started, now, message)
+                    : scheduler.ending().failed(current, started, now, category, message);
+            boolean ok = stateMachine.transition(run.id(), current.status(), to, e.update().build(), Optional.of(e.event()));
             if (ok) {
                 LOG.info("run {} {}: {}", run.id(), to.wireName(), message);
                 break;

@@ -41,6 +41,7 @@ public final class Scheduler implements AutoCloseable {
     private final ServerConfig config;
     private final RunStore runs;
     private final EventStore events;
+    private final RunEnding ending;
     private final TenancyStore tenancy;
     private final RunStateMachine stateMachine;
     private final Budgets budgets;
@@ -59,6 +60,7 @@ public final class Scheduler implements AutoCloseable {
         this.config = config;
         this.runs = runs;
         this.events = events;
+        this.ending = new RunEnding(events);
         this.tenancy = tenancy;
         this.stateMachine = stateMachine;
         this.budgets = budgets;
@@ -124,10 +126,9 @@ public final class Scheduler implements AutoCloseable {
             if (busy.getOrDefault(run.workspaceId(), 0) >= quota) continue;
             Optional<String> overBudget = budgets.exceeded(ws.get());
             if (overBudget.isPresent()) {
-                stateMachine.transition(run.id(), RunStatus.QUEUED, RunStatus.FAILED,
-                        RunUpdate.builder().finishedAt(clock.instant()).error(ErrorCategory.BUDGET_EXCEEDED.wireName(), overBudget.get()).build(),
-                        Optional.of(new RunStore.EventDraft("run.failed", Json.write(Json.object()
-                                .put("category", ErrorCategory.BUDGET_EXCEEDED.wireName()).put("message", overBudget.get())))));
+                Instant at = clock.instant();
+                RunEnding.Ending e = ending.failed(run, at, at, ErrorCategory.BUDGET_EXCEEDED, overBudget.get());
+                stateMachine.transition(run.id(), RunStatus.QUEUED, RunStatus.FAILED, e.update().build(), Optional.of(e.event()));
                 continue;
             }
             Instant now = clock.instant();
@@ -148,9 +149,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void launch(Run run) {
-        RunContext ctx = new RunContext(run, stateMachine, events, clock, sandboxId -> {
-            runs.setSandbox(run.id(), sandboxId);
-        });
+        RunContext ctx = new RunContext(run, stateMachine, events, clock, sandboxId -> runs.setSandbox(run.id(), sandboxId), ending);
         active.put(run.id(), ctx);
         Thread.ofVirtual().name("run-" + run.id()).start(() -> {
             try {
@@ -204,5 +203,10 @@ public final class Scheduler implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** How runs that end outside their agent get their terminal event. */
+    RunEnding ending() {
+        return ending;
     }
 }

@@ -1,4 +1,4 @@
-package io.agentbox.server.client;
+package io.agentbox.client;
 
 import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;

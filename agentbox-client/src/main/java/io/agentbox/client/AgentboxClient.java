@@ -1,8 +1,10 @@
-package io.agentbox.server.client;
+package io.agentbox.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentbox.agent.event.Event;
+import io.agentbox.agent.event.Events;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -33,7 +35,9 @@ import java.util.function.Consumer;
  * <pre>{@code
  * AgentboxClient client = AgentboxClient.create("http://127.0.0.1:8080", System.getenv("AGENTBOX_API_KEY"));
  * JsonNode run = client.createRun(AgentboxClient.NewRun.of("Write fizzbuzz.py and run it"));
- * client.watch(run.get("id").asText(), 0, event -> System.out.println(event));
+ * client.watch(run.get("id").asText(), 0, event -> {
+ *     if (event.data() instanceof EventData.TextDelta t) System.out.print(t.text());
+ * });
  * }</pre>
  */
 public final class AgentboxClient {
@@ -168,11 +172,12 @@ public final class AgentboxClient {
     }
 
     /**
-     * Streams the run's events after {@code afterSeq} to {@code onEvent} (each {@code {seq, runId, ts,
-     * type, data}}) until its terminal event; returns the last seq received, from which a caller
-     * resumes after a dropped connection.
+     * Streams the run's events after {@code afterSeq} to {@code onEvent}, typed (switch on the sealed
+     * {@link io.agentbox.agent.event.EventData}), until its terminal event; returns the last seq received,
+     * from which a caller resumes after a dropped connection. An event of a type this client does not know
+     * (a newer server) is passed over; its seq still counts.
      */
-    public long watch(String runId, long afterSeq, Consumer<JsonNode> onEvent) {
+    public long watch(String runId, long afterSeq, Consumer<Event> onEvent) {
         HttpRequest req = request("/v1/runs/" + enc(runId) + "/events?after=" + afterSeq)
                 .header("Accept", "text/event-stream").timeout(Duration.ofDays(1)).GET().build();
         HttpResponse<InputStream> res;
@@ -195,8 +200,14 @@ public final class AgentboxClient {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(res.body(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 if (!line.startsWith("data: ")) continue;
-                JsonNode event = JSON.readTree(line.substring(6));
-                last = event.path("seq").asLong(last);
+                JsonNode tree = JSON.readTree(line.substring(6));
+                last = tree.path("seq").asLong(last);
+                Event event;
+                try {
+                    event = Events.fromTree(tree);
+                } catch (IllegalArgumentException newerThanThisClient) {
+                    continue;
+                }
                 onEvent.accept(event);
             }
         } catch (IOException e) {
