@@ -131,7 +131,11 @@ final class ClaudeCodeLoop {
     /** The executable: the mounted install, else {@code claude} from the template. */
     private static String binary(Sandbox sandbox) {
         for (String candidate : List.of(ClaudeCodeInstall.SANDBOX_BINARY, "/usr/local/bin/claude", "/usr/bin/claude")) {
-            if (sandbox.files().exists(candidate)) return candidate;
+            try {
+                if (sandbox.files().exists(candidate)) return candidate;
+            } catch (io.agentbox.sandbox.SandboxFileException e) {
+                // not reachable for the user (no mount: /run/agentbox is init's alone), so not there
+            }
         }
         throw new AgentboxException(ErrorCategory.CONFIG, ClaudeCodeInstall.NOT_INSTALLED);
     }
