@@ -5,7 +5,8 @@
 #      debootstrap for templates, ripgrep, git, python3, curl, openssl,
 #      and PostgreSQL for the test suite),
 #   2. checks for a JDK 21 or newer (and tries apt's openjdk-21-jdk-headless when there is none),
-#      and, with --deps-only, installs the test suite's pinned npm packages (test-deps/install.sh),
+#      and, with --deps-only, installs the test suite's pinned npm packages (test-deps/install.sh)
+#      and chromium (the web console's browser tests),
 #   3. builds agentbox and runs `agentbox demo`.
 # Options: --deps-only (steps 1 and 2 only; what .ci/run uses).
 set -euo pipefail
@@ -71,6 +72,11 @@ if [ "$deps_only" = true ]; then
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     say "installing node and npm for the test suite's MCP servers and clients"
     apt_install nodejs npm
+  fi
+  # the web console's end-to-end tests drive a real headless Chromium over the DevTools protocol
+  if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    say "installing chromium for the web console's browser tests"
+    apt_install chromium
   fi
   "$repo/test-deps/install.sh"
   exit 0

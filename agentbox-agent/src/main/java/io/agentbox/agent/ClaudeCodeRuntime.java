@@ -74,16 +74,12 @@ public final class ClaudeCodeRuntime extends AgentRuntime {
         if (spec.mounts().stream().noneMatch(m -> m.sandboxPath().equals(ClaudeCodeInstall.SANDBOX_DIR))) {
             install().ifPresent(i -> b.mountReadOnly(i.binaryDir(), ClaudeCodeInstall.SANDBOX_DIR));
         }
-        if (spec.secrets().stream().noneMatch(s -> s.host().equals(MODEL_HOST))) {
-            route(b, endpoint.baseUrl());
+        if (!spec.routes().containsKey(MODEL_HOST)) {
+            b.route(MODEL_HOST, endpoint.baseUrl());
             b.secret(SecretInjection.withValue(MODEL_HOST, endpoint.header(),
                     endpoint.bearer() ? "ANTHROPIC_AUTH_TOKEN" : "ANTHROPIC_API_KEY", endpoint.value()));
         }
         return b.build();
-    }
-
-    private static void route(SandboxSpec.Builder b, java.net.URI target) {
-        // ROUTE-PENDING: b.route(MODEL_HOST, target) once the sandbox API has routes
     }
 
     static NetworkPolicy withModelHost(NetworkPolicy policy) {

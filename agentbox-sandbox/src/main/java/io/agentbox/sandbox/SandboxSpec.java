@@ -1,5 +1,6 @@
 package io.agentbox.sandbox;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,8 @@ import java.util.Optional;
  * @param workdir     the default working directory of commands and of relative file paths
  * @param secrets     credentials added to requests at the egress (never inside the sandbox)
  * @param auditAll    record every allowed connection too, not only refusals
+ * @param routes      plain-HTTP names inside the sandbox that the egress forwards to an operator-chosen
+ *                    URI (any address, host loopback included), with the sandbox's secrets for the name
  * @param mounts      host directories shown read-only inside (e.g. an installed tool); local provider only
  */
 public record SandboxSpec(
@@ -34,6 +37,7 @@ public record SandboxSpec(
         String workdir,
         List<SecretInjection> secrets,
         boolean auditAll,
+        Map<String, URI> routes,
         List<Mount> mounts) {
 
     public static final String DEFAULT_TEMPLATE = "host";
@@ -48,6 +52,11 @@ public record SandboxSpec(
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(workdir, "workdir");
         secrets = List.copyOf(secrets);
+        routes = Map.copyOf(routes);
+        if (!routes.isEmpty() && network instanceof NetworkPolicy.None) {
+            throw new IllegalArgumentException("routes need a network (open or allow); this sandbox has none");
+        }
+        routes.forEach(SandboxSpec::checkRoute);
         if (!secrets.isEmpty() && network instanceof NetworkPolicy.None) {
             throw new IllegalArgumentException("secrets need a network (open or allow); this sandbox has none");
         }
@@ -80,6 +89,17 @@ public record SandboxSpec(
         }
     }
 
+    private static void checkRoute(String host, URI target) {
+        if (!host.matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")) {
+            throw new IllegalArgumentException("route host must be a lower-case DNS name with a dot, got '" + host + "'");
+        }
+        String scheme = Optional.ofNullable(target.getScheme()).orElse("");
+        if (!scheme.equals("http") && !scheme.equals("https") || target.getHost() == null || target.getRawUserInfo() != null
+                || target.getRawQuery() != null || target.getRawFragment() != null) {
+            throw new IllegalArgumentException("route target must be an http:// or https:// URI with a host and no user, query or fragment, got '" + target + "'");
+        }
+    }
+
     static void checkEnvName(String name) {
         if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("invalid environment variable name: '" + name + "'");
@@ -102,6 +122,7 @@ public record SandboxSpec(
         b.workdir = workdir;
         b.secrets.addAll(secrets);
         b.auditAll = auditAll;
+        b.routes.putAll(routes);
         b.mounts.addAll(mounts);
         return b;
     }
@@ -117,6 +138,7 @@ public record SandboxSpec(
         private String workdir = DEFAULT_WORKDIR;
         private final List<SecretInjection> secrets = new ArrayList<>();
         private boolean auditAll;
+        private final Map<String, URI> routes = new LinkedHashMap<>();
         private final List<Mount> mounts = new ArrayList<>();
 
         private Builder() {}
@@ -141,8 +163,19 @@ public record SandboxSpec(
         /** Shows the host directory {@code hostPath} read-only at {@code sandboxPath} (see {@link Mount}). */
         public Builder mountReadOnly(java.nio.file.Path hostPath, String sandboxPath) { mounts.add(new Mount(hostPath, sandboxPath)); return this; }
 
+        /**
+         * Inside the sandbox, plain-HTTP requests to {@code http://host/...} (port 80) go to {@code target}
+         * (its path prefix kept), with the sandbox's secrets for {@code host} set; the name resolves inside
+         * and is allowed in {@code allow} mode. The target may be any address, host loopback included:
+         * the operator chose it, not the sandbox.
+         */
+        public Builder route(String host, URI target) {
+            routes.put(Objects.requireNonNull(host, "host").trim().toLowerCase(java.util.Locale.ROOT), Objects.requireNonNull(target, "target"));
+            return this;
+        }
+
         public SandboxSpec build() {
-            return new SandboxSpec(template, timeout, Optional.ofNullable(idleTimeout), metadata, env, resources, network, workdir, secrets, auditAll, mounts);
+            return new SandboxSpec(template, timeout, Optional.ofNullable(idleTimeout), metadata, env, resources, network, workdir, secrets, auditAll, routes, mounts);
         }
     }
 }

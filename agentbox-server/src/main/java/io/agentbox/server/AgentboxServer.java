@@ -14,6 +14,8 @@ import io.agentbox.server.auth.RateLimiter;
 import io.agentbox.server.auth.TenancyService;
 import io.agentbox.server.e2b.E2bApi;
 import io.agentbox.server.http.ApiRoute;
+import io.agentbox.server.http.ConsoleRoutes;
+import io.agentbox.server.http.StreamTicketRoutes;
 import io.agentbox.server.http.EventStream;
 import io.agentbox.server.http.HttpServer;
 import io.agentbox.server.http.Json;
@@ -193,7 +195,11 @@ public final class AgentboxServer implements AutoCloseable {
         SessionService sessionService = new SessionService(config, sessionStore, runs, runService, sandboxes, clock);
         ArtifactService artifacts = new ArtifactService(artifactStore, runService, clock);
         openStreams = new OpenStreams(tenancy::revokedAmong, REVOCATION_CHECK).start();
-        TenancyService tenancyService = new TenancyService(tenancy, clock, openStreams::revoked);
+        Authenticator authenticator = new Authenticator(tenancy, clock, config.bootstrapKey(), tenant.ownerPrincipalId());
+        TenancyService tenancyService = new TenancyService(tenancy, clock, keyId -> {
+            openStreams.revoked(keyId);
+            authenticator.tickets().revoked(keyId);
+        });
         EventStream stream = new EventStream(events, runs, bus, metrics, config.sseKeepAlive(), closing::get, clock, openStreams);
 
         int reconciled = runService.reconcile();
@@ -207,6 +213,8 @@ public final class AgentboxServer implements AutoCloseable {
         RawSandboxes rawSandboxes = new RawSandboxes(sandboxes, sessionStore, sandboxLimits);
         routes.addAll(new SandboxRoutes(rawSandboxes, runService, config.maxUploadBytes()).routes());
         routes.addAll(new WorkspaceRoutes(tenancyService, artifacts).routes());
+        routes.addAll(new StreamTicketRoutes(authenticator.tickets()).routes());
+        routes.addAll(new ConsoleRoutes().routes());
         routes.addAll(new AnalyticsRoutes(new UsageAnalytics(db, tenancy, config.model().orElse(AnthropicModelClient.DEFAULT_MODEL), clock)).routes());
         // the MCP tools act as the caller through this node's own REST API
         routes.addAll(new McpRoutes(() -> "http://" + loopbackHost(config.host()) + ":" + http.port(), VERSION, config.maxBodyBytes()).routes());
@@ -216,7 +224,6 @@ public final class AgentboxServer implements AutoCloseable {
         documented.addAll(0, ops.routes());
         openApi[0] = Json.write(OpenApi.document(documented, VERSION)).getBytes(StandardCharsets.UTF_8);
 
-        Authenticator authenticator = new Authenticator(tenancy, clock, config.bootstrapKey(), tenant.ownerPrincipalId());
         RateLimiter rateLimiter = new RateLimiter(config.rateLimit());
         http = new HttpServer(config, documented, authenticator, rateLimiter, metrics, openStreams,
                 new HttpTracing(telemetry)::install);

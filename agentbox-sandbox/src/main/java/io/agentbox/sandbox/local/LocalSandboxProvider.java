@@ -169,12 +169,13 @@ public final class LocalSandboxProvider implements SandboxProvider {
         LocalSandbox sandbox = new LocalSandbox(this, dir, state, rt.cgroups());
         try {
             if (networked) {
-                if (ca.isPresent()) {
-                    ca.get().writePrivate(dir);
-                    Egress.writeSecrets(dir, secretValues);
-                }
+                if (ca.isPresent()) ca.get().writePrivate(dir);
+                Egress.writeRules(dir, spec.secrets(), spec.routes());
                 new NetworkConfig(spec.network(), spec.auditAll(), EgressSettings.fromEnvironment()).write(dir);
-                wire(dir, id);
+                long supervisor = Long.parseLong(Files.readString(dir.resolve("pid")).trim());
+                if (!secretValues.isEmpty()) Egress.sendSecrets(home, id, secretValues);
+                Egress.ensureRunning(home);
+                Egress.wire(home, runtime().init(), id, supervisor);
             }
             // the writable home hides the template's; start it with the template's files (dotfiles, config)
             Optional<Path> skeleton = template.rootfs().map(r -> r.resolve("home/user")).filter(LocalSandboxProvider::hasEntries);

@@ -2,7 +2,9 @@ package io.agentbox.sandbox.net;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.agentbox.sandbox.SandboxException;
 
 import java.io.IOException;
@@ -29,6 +31,8 @@ public final class Egress {
     public static final String RESOLV_CONF = "nameserver " + EgressDaemon.DNS_ADDRESS + "\noptions timeout:2 attempts:2\n";
     /** The HTTP proxy address of allow-mode sandboxes, for clients that honour HTTP_PROXY. */
     public static final String PROXY_URL = "http://" + EgressDaemon.PROXY_ADDRESS + ":" + EgressDaemon.PROXY_PORT;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Egress() {}
 
@@ -186,9 +190,46 @@ public final class Egress {
         return out;
     }
 
-    /** Writes the secrets of a sandbox where only the egress reads them. */
-    public static void writeSecrets(Path sandboxDir, List<String[]> hostHeaderValue) throws IOException {
-        List<SecretInjectionRule> rules = hostHeaderValue.stream().map(a -> new SecretInjectionRule(a[0], a[1], a[2])).toList();
-        SecretInjectionRule.write(sandboxDir, rules);
+    /** Records a sandbox's secret rules (host, header, variable name; never a value) and routes for the egress. */
+    public static void writeRules(Path sandboxDir, List<io.agentbox.sandbox.SecretInjection> secrets, java.util.Map<String, java.net.URI> routes)
+            throws IOException {
+        new EgressRules(secrets.stream().map(x -> new SecretInjectionRule(x.host(), x.header(), x.env())).toList(), routes).write(sandboxDir);
+    }
+
+    /**
+     * Hands the resolved secret values of a sandbox to the running egress over its socket (a path only
+     * root on the host reaches): they live in its memory only, never in a file.
+     *
+     * @param hostHeaderValue {host, header, value} triples
+     */
+    public static void sendSecrets(Path home, String sandboxId, List<String[]> hostHeaderValue) {
+        ArrayNode a = JSON.createArrayNode();
+        for (String[] t : hostHeaderValue) a.addObject().put("host", t[0]).put("header", t[1]).put("value", t[2]);
+        byte[] msg;
+        try {
+            msg = ("S " + sandboxId + "\n" + JSON.writeValueAsString(a) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SandboxException("cannot encode the secrets of " + sandboxId);
+        }
+        for (int attempt = 0; attempt < 3; attempt++) {
+            ensureRunning(home);
+            try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket(home)))) {
+                ch.write(ByteBuffer.wrap(msg));
+                ByteBuffer b = ByteBuffer.allocate(16);
+                while (b.position() < 3 && ch.read(b) >= 0) {
+                    // "ok\n"
+                }
+                if (new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII).startsWith("ok")) return;
+            } catch (IOException e) {
+                // the egress was ending: start another and retry
+            }
+        }
+        throw new SandboxException("the network egress service did not take the secrets of " + sandboxId);
+    }
+
+    static java.util.Map<String, String> parseSecretValues(String json) throws IOException {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        for (JsonNode n : JSON.readTree(json)) out.put(SecretInjectionRule.key(n.path("host").asText(), n.path("header").asText()), n.path("value").asText());
+        return out;
     }
 }

@@ -46,6 +46,8 @@ public final class EgressDaemon {
     static final String PROXY_ADDRESS = "100.64.0.1";
     static final int PROXY_PORT = 3128;
     static final String DNS_ADDRESS = "100.64.0.53";
+    /** What route names resolve to inside a sandbox; plain HTTP to it goes to the route's target. */
+    static final String ROUTE_ADDRESS = "100.64.0.80";
     private static final long IDLE_EXIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final long SNIFF_TIMEOUT_MS = 10_000;
@@ -172,6 +174,11 @@ public final class EgressDaemon {
             }
             return;
         }
+        if (head.length == 2 && head[0].equals("S") && head[1].matches("sbx_[a-z0-9]{8,64}")) { // a provider handing over secret values
+            secrets.put(head[1], Egress.parseSecretValues(c.readLine(256 * 1024)));
+            c.write("ok\n".getBytes(StandardCharsets.US_ASCII));
+            return;
+        }
         if (head.length != 4 || !head[1].matches("sbx_[a-z0-9]{8,64}")) return;
         SandboxNet sn = net(head[1]).orElse(null);
         if (sn == null) return;
@@ -191,6 +198,7 @@ public final class EgressDaemon {
         SandboxNet sn = nets.computeIfAbsent(id, k -> new SandboxNet(dir));
         if (!sn.refresh()) {
             nets.remove(id);
+            if (!Files.isDirectory(dir)) secrets.forget(id);
             return Optional.empty();
         }
         return Optional.of(sn);
@@ -232,6 +240,9 @@ public final class EgressDaemon {
             sn.audit(name, null, 53, proto, false, "network is none");
             return Dns.answer(query, q, Dns.RCODE_REFUSED, List.of());
         }
+        if (sn.rules().routes().containsKey(name)) {
+            return Dns.answer(query, q, Dns.RCODE_OK, List.of(literal(ROUTE_ADDRESS).get(0)));
+        }
         if (cfg.policy() instanceof NetworkPolicy.Allow a && !a.permits(name)) {
             sn.audit(name, null, 53, proto, false, a.denies(name) ? "in the deny list" : "not in the allow list");
             return Dns.answer(query, q, Dns.RCODE_REFUSED, List.of());
@@ -251,6 +262,11 @@ public final class EgressDaemon {
         for (InetAddress a : ok) sn.names.put(a.getHostAddress(), name);
         if (cfg.auditAll() && q.type() == Dns.TYPE_A) sn.audit(name, ok.get(0).getHostAddress(), 53, proto, true, "resolved");
         return Dns.answer(query, q, Dns.RCODE_OK, ok);
+    }
+
+    /** The addresses of a name or an address literal (hosts file first), unchecked: for operator-chosen targets. */
+    List<InetAddress> resolveAny(SandboxNet sn, String name) {
+        return Sniff.isIpLiteral(name) ? literal(name) : resolve(sn, name);
     }
 
     List<InetAddress> resolve(SandboxNet sn, String name) {
@@ -328,8 +344,12 @@ public final class EgressDaemon {
             sn.audit(known, ip.getHostAddress(), port, "tcp", false, "network is none");
             return;
         }
+        if (ip.getHostAddress().equals(ROUTE_ADDRESS)) {
+            routed(sn, c, port);
+            return;
+        }
         boolean allowMode = cfg.policy() instanceof NetworkPolicy.Allow;
-        boolean mayInject = known != null && sn.secretFor(known).isPresent();
+        boolean mayInject = known != null && !sn.rules().secretsFor(known).isEmpty();
         if (!allowMode && !mayInject) {
             Optional<String> blocked = rules.blocked(ip, sn.opened());
             if (blocked.isPresent()) {
@@ -376,8 +396,7 @@ public final class EgressDaemon {
                 if (s.kind() == Sniff.Kind.HTTP) forbidden(c, name + " resolves to no reachable address");
                 return;
             }
-            Optional<SecretInjectionRule> secret = sn.secretFor(name);
-            if (secret.isPresent()) { secrets.serve(sn, c, s, name, addrs, port, secret.get()); return; }
+            if (!sn.rules().secretsFor(name).isEmpty()) { secrets.serve(sn, c, s, name, addrs, port); return; }
             Optional<Conn> up = connect(sn, name, addrs, port, proto);
             if (up.isEmpty()) return;
             if (cfg.auditAll()) sn.audit(name, addrs.get(0).getHostAddress(), port, proto, true, "allowed");
@@ -385,14 +404,30 @@ public final class EgressDaemon {
             return;
         }
         // open mode with a secret for the name this address was resolved from
-        Optional<SecretInjectionRule> secret = sn.secretFor(name);
+        boolean secret = !sn.rules().secretsFor(name).isEmpty();
         Optional<String> blocked = rules.blocked(ip, sn.opened());
         if (blocked.isPresent()) {
             sn.audit(name, ip.getHostAddress(), port, proto, false, blocked.get());
             return;
         }
-        if (secret.isPresent()) { secrets.serve(sn, c, s, name, List.of(ip), port, secret.get()); return; }
+        if (secret) { secrets.serve(sn, c, s, name, List.of(ip), port); return; }
         forwardTo(sn, c, name, ip, port, proto, cfg);
+    }
+
+    /** A connection to the route address: plain HTTP whose Host names one of the sandbox's routes. */
+    private void routed(SandboxNet sn, Conn c, int port) throws IOException {
+        if (port != 80) {
+            sn.audit(null, ROUTE_ADDRESS, port, "tcp", false, "routes take plain HTTP on port 80");
+            return;
+        }
+        Sniff.Result s = sniff(c);
+        Optional<java.net.URI> target = s.host().map(h -> sn.rules().routes().get(h));
+        if (s.kind() != Sniff.Kind.HTTP || target.isEmpty()) {
+            sn.audit(s.host().orElse(null), ROUTE_ADDRESS, port, "http", false, "not a request for a route");
+            if (s.kind() == Sniff.Kind.HTTP) forbidden(c, "not a route of this sandbox");
+            return;
+        }
+        secrets.route(sn, c, s.host().get(), target.get());
     }
 
     private void forwardTo(SandboxNet sn, Conn c, String host, InetAddress ip, int port, String proto, NetworkConfig cfg) {
@@ -449,6 +484,20 @@ public final class EgressDaemon {
             forbidden(c, "network is none");
             return;
         }
+        java.net.URI route = sn.rules().routes().get(name);
+        if (route != null) {
+            if (connect || port != 80) {
+                sn.audit(name, null, port, proto, false, "routes take plain HTTP on port 80");
+                forbidden(c, name + ": routes take plain HTTP on port 80");
+                return;
+            }
+            byte[] head = new byte[s.headEnd()];
+            c.readFully(head);
+            byte[] origin = HttpHeads.toOriginForm(head);
+            c.unread(origin, 0, origin.length);
+            secrets.route(sn, c, name, route);
+            return;
+        }
         List<InetAddress> addrs;
         if (cfg.policy() instanceof NetworkPolicy.Allow) {
             Optional<String> refusal = nameRefusal(cfg, name);
@@ -474,10 +523,13 @@ public final class EgressDaemon {
         c.readFully(head);
         if (connect) {
             c.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            Optional<SecretInjectionRule> secret = sn.secretFor(name);
-            if (secret.isPresent()) {
+            if (!sn.rules().secretsFor(name).isEmpty()) {
                 Sniff.Result inner = sniff(c);
-                secrets.serve(sn, c, inner, name, addrs, port, secret.get());
+                if (inner.kind() != Sniff.Kind.TLS && inner.kind() != Sniff.Kind.HTTP) {
+                    sn.audit(name, addrs.get(0).getHostAddress(), port, proto, false, "not HTTP or TLS to a secret host");
+                    return;
+                }
+                secrets.serve(sn, c, inner, name, addrs, port);
                 return;
             }
             Optional<Conn> up = connect(sn, name, addrs, port, proto);
@@ -487,11 +539,9 @@ public final class EgressDaemon {
             return;
         }
         byte[] rewritten = HttpHeads.toOriginForm(head);
-        Optional<SecretInjectionRule> secret = sn.secretFor(name);
         c.unread(rewritten, 0, rewritten.length);
-        if (secret.isPresent()) {
-            Sniff.Result again = Sniff.inspect(rewritten, rewritten.length);
-            secrets.serve(sn, c, again, name, addrs, port, secret.get());
+        if (!sn.rules().secretsFor(name).isEmpty()) {
+            secrets.serve(sn, c, Sniff.inspect(rewritten, rewritten.length), name, addrs, port);
             return;
         }
         Optional<Conn> up = connect(sn, name, addrs, port, proto);
@@ -508,7 +558,7 @@ public final class EgressDaemon {
         }
     }
 
-    private static void forbidden(Conn c, String why) {
+    static void forbidden(Conn c, String why) {
         String body = "agentbox: blocked by the sandbox's network policy: " + why + "\n";
         String r = "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nX-Agentbox-Denied: "
                 + why.replaceAll("[\\r\\n]", " ") + "\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
@@ -571,7 +621,7 @@ public final class EgressDaemon {
         private volatile NetworkConfig config;
         private volatile FileTime mtime;
         private volatile List<AddressRules.Cidr> opened = List.of();
-        private volatile List<SecretInjectionRule> secretRules;
+        private volatile EgressRules egressRules;
 
         SandboxNet(Path dir) {
             this.dir = dir;
@@ -601,10 +651,15 @@ public final class EgressDaemon {
             return opened;
         }
 
-        Optional<SecretInjectionRule> secretFor(String host) {
-            List<SecretInjectionRule> r = secretRules;
-            if (r == null) secretRules = r = SecretInjectionRule.read(dir);
-            return r.stream().filter(s -> s.host().equalsIgnoreCase(host)).findFirst();
+        String id() {
+            return dir.getFileName().toString();
+        }
+
+        /** Secret rules and routes: fixed at creation, read once. */
+        EgressRules rules() {
+            EgressRules r = egressRules;
+            if (r == null) egressRules = r = EgressRules.read(dir);
+            return r;
         }
 
         void audit(String host, String ip, int port, String protocol, boolean allowed, String reason) {

@@ -25,12 +25,37 @@ public final class Authenticator {
     private final Optional<byte[]> bootstrapKeyDigest;
     private final String defaultOwnerId;
     private final Map<String, Instant> lastTouched = new ConcurrentHashMap<>();
+    private final StreamTickets tickets;
 
     public Authenticator(TenancyStore tenancy, Clock clock, Optional<String> bootstrapKey, String defaultOwnerId) {
         this.tenancy = tenancy;
         this.clock = clock;
         this.bootstrapKeyDigest = bootstrapKey.map(ApiKeys::sha256);
         this.defaultOwnerId = defaultOwnerId;
+        this.tickets = new StreamTickets(clock);
+    }
+
+    /** The stream tickets this node issues for its callers' keys. */
+    public StreamTickets tickets() {
+        return tickets;
+    }
+
+    /**
+     * The caller a stream ticket stands for: the key it was issued to, looked up again so that a key revoked
+     * meanwhile (on any node) opens nothing, with the roles its principal holds now.
+     */
+    public Caller redeem(String ticket) {
+        StreamTickets.Entry e = tickets.redeem(ticket)
+                .orElseThrow(() -> ApiException.unauthorized("invalid, used or expired stream ticket: ask POST /v1/stream-tickets for another"));
+        if (e.keyId().equals(BOOTSTRAP_KEY_ID)) {
+            if (bootstrapKeyDigest.isEmpty()) throw ApiException.unauthorized("invalid or revoked API key");
+            return new Caller(defaultOwnerId, BOOTSTRAP_KEY_ID, tenancy.rolesOf(defaultOwnerId));
+        }
+        Optional<ApiKey> key = tenancy.key(e.keyId());
+        if (key.isEmpty() || key.get().revoked() || !key.get().principalId().equals(e.principalId())) {
+            throw ApiException.unauthorized("invalid or revoked API key");
+        }
+        return new Caller(e.principalId(), e.keyId(), tenancy.rolesOf(e.principalId()));
     }
 
     public Caller authenticate(String authorizationHeader) {

@@ -6,6 +6,7 @@ import io.agentbox.server.auth.Authenticator;
 import io.agentbox.server.auth.Caller;
 import io.agentbox.server.auth.OpenStreams;
 import io.agentbox.server.auth.RateLimiter;
+import io.agentbox.server.auth.StreamTickets;
 import io.agentbox.server.metrics.Metrics;
 import io.agentbox.server.store.InvalidCursorException;
 import io.javalin.Javalin;
@@ -115,7 +116,7 @@ public final class HttpServer implements AutoCloseable {
             ctx.attribute(HANDLED, Boolean.TRUE);
             Optional<Caller> caller = Optional.empty();
             try {
-                if (route.authenticated()) caller = Optional.of(authenticate(ctx));
+                if (route.authenticated()) caller = Optional.of(authenticate(ctx, route));
                 route.handler().handle(new Call(ctx, route, caller, maxBodyBytes));
             } catch (ApiException e) {
                 writeError(ctx, e);
@@ -140,8 +141,13 @@ public final class HttpServer implements AutoCloseable {
         };
     }
 
-    private Caller authenticate(Context ctx) {
-        Caller c = authenticator.authenticate(ctx.header("Authorization"));
+    private Caller authenticate(Context ctx, ApiRoute route) {
+        String header = ctx.header("Authorization");
+        String ticket = ctx.queryParam("ticket");
+        // browsers cannot set headers on EventSource and WebSocket: the stream routes take a ticket instead
+        Caller c = (header == null || header.isBlank()) && ticket != null && StreamTickets.ROUTES.contains(route.path())
+                ? authenticator.redeem(ticket)
+                : authenticator.authenticate(header);
         MDC.put("principal", c.principalId());
         var wait = rateLimiter.tryAcquire(c.keyId());
         if (wait.isPresent()) throw ApiException.rateLimited(wait.getAsLong());
@@ -155,7 +161,7 @@ public final class HttpServer implements AutoCloseable {
             MDC.put("requestId", requestId);
             int status = 101;
             try {
-                Caller caller = authenticate(ctx);
+                Caller caller = authenticate(ctx, route);
                 WebSocketEndpoint.Connection connection = endsOnRevocation(
                         endpoint.accept(new Call(ctx, route, Optional.of(caller), maxBodyBytes)), caller.keyId());
                 ctx.attribute(WS_CONNECTION, connection);

@@ -58,6 +58,7 @@ public final class RunRoutes {
                         .query("status", Schema.enumOf(STATUSES.toArray(String[]::new)), "only runs in this state")
                         .query("since", Schema.string().format("date-time"), "only runs created at or after this instant")
                         .query("sessionId", Schema.string(), "only runs of this session")
+                        .query("createdBy", Schema.string(), "only runs this principal started")
                         .query("limit", Schema.integer().min(1).max(200), "page size (default 50)")
                         .query("cursor", Schema.string(), "nextCursor of the previous page")
                         .returns(200, "A page of runs", Schema.ref("RunPage"))
@@ -73,6 +74,7 @@ public final class RunRoutes {
                 ApiRoute.get("/v1/runs/{id}/events", "streamRunEvents", "The run's events as Server-Sent Events").tag("runs")
                         .query("after", Schema.integer().min(0), "resume after this seq (the Last-Event-ID header wins)")
                         .query("follow", Schema.bool(), "false: replay the stored events and close (default true)")
+                        .query("ticket", Schema.string(), "a stream ticket (POST /v1/stream-tickets) in place of the Authorization header, which browsers cannot set here")
                         .returns(200, "event stream: 'id: <seq>', 'event: <type>', 'data: <event JSON>'", "text/event-stream")
                         .handle(this::events),
                 ApiRoute.post("/v1/runs/{id}/permissions/{toolUseId}", "answerPermission",
@@ -137,7 +139,7 @@ public final class RunRoutes {
     private void list(Call c) {
         var page = runs.list(c.caller(), c.query("workspaceId"),
                 c.queryOneOf("status", RunStatus::fromWireName, STATUSES), c.queryInstant("since"),
-                c.query("sessionId"), c.queryInt("limit", 1, 200, 50), c.query("cursor"));
+                c.query("sessionId"), c.query("createdBy"), c.queryInt("limit", 1, 200, 50), c.query("cursor"));
         c.json(200, Views.page(page, Views::run));
     }
 

@@ -57,6 +57,7 @@ public final class WebSocketRoutes {
                 ApiRoute.get("/v1/runs/{id}/ws", "runWebSocket",
                                 "WebSocket: the run's events (as SSE) plus client messages cancel and permission").tag("runs")
                         .query("after", Schema.integer().min(0), "resume after this seq")
+                        .query("ticket", Schema.string(), "a stream ticket (POST /v1/stream-tickets) in place of the Authorization header, which browsers cannot set here")
                         .returns(101, "Switching Protocols: one event JSON per text frame; closes after the terminal event", "application/json")
                         .returns(426, "Not a WebSocket upgrade request", Schema.ref("Error"))
                         .websocket(this::acceptRun)
@@ -67,6 +68,7 @@ public final class WebSocketRoutes {
                 ApiRoute.get("/v1/sessions/{id}/ws", "sessionWebSocket",
                                 "WebSocket: the events of the session's runs, one run after the other, plus client messages "
                                         + "message (the next turn), cancel and permission").tag("sessions")
+                        .query("ticket", Schema.string(), "a stream ticket (POST /v1/stream-tickets) in place of the Authorization header, which browsers cannot set here")
                         .query("runId", Schema.string(), "resume: the run of the last event received (default: the run in flight)")
                         .query("after", Schema.integer().min(0), "resume: the seq of the last event received in that run")
                         .returns(101, "Switching Protocols: one event JSON per text frame", "application/json")

@@ -157,12 +157,12 @@ public final class RunService {
     }
 
     public Page<Run> list(Caller caller, Optional<String> workspaceId, Optional<RunStatus> status, Optional<Instant> since,
-                          Optional<String> sessionId, int limit, Optional<String> cursor) {
+                          Optional<String> sessionId, Optional<String> createdBy, int limit, Optional<String> cursor) {
         Set<String> scope = workspaceId.map(ws -> {
             caller.requireMember(ws, "workspace " + ws);
             return Set.of(ws);
         }).orElse(caller.workspaceIds());
-        return runs.list(new RunQuery(scope, status, since, sessionId, limit, cursor));
+        return runs.list(new RunQuery(scope, status, since, sessionId, createdBy, limit, cursor));
     }
 
     /**

@@ -68,6 +68,7 @@ public final class JdbiRunStore implements RunStore {
         q.status().ifPresent(s -> sql.append(" AND status = :status"));
         q.since().ifPresent(s -> sql.append(" AND created_at >= :since"));
         q.sessionId().ifPresent(s -> sql.append(" AND session_id = :session"));
+        q.createdBy().ifPresent(s -> sql.append(" AND created_by = :createdBy"));
         Optional<Cursor> cursor = q.cursor().map(Cursor::decode);
         cursor.ifPresent(c -> sql.append(" AND (created_at < :cAt OR (created_at = :cAt AND id < :cId))"));
         sql.append(" ORDER BY created_at DESC, id DESC LIMIT :limit");
@@ -76,6 +77,7 @@ public final class JdbiRunStore implements RunStore {
             q.status().ifPresent(s -> query.bind("status", s.wireName()));
             q.since().ifPresent(s -> query.bind("since", s.toEpochMilli()));
             q.sessionId().ifPresent(s -> query.bind("session", s));
+            q.createdBy().ifPresent(s -> query.bind("createdBy", s));
             cursor.ifPresent(c -> query.bind("cAt", c.createdAt()).bind("cId", c.id()));
             return query.map(RUN).list();
         });
