@@ -11,6 +11,13 @@ final class ClaudeCode {
     static final Path NODE_MODULES = Path.of(System.getProperty("agentbox.repo", "..")).toAbsolutePath().normalize()
             .resolve("test-deps/claude-code/node_modules");
 
+    /**
+     * Claude Code's retries in these tests. Not 0: the egress may close a kept-alive connection just as
+     * Claude Code reuses it (a reset that never reaches the fake, so request counts stay exact), which
+     * Claude Code retries like a production run would (its own default is 10).
+     */
+    static final int RETRIES = 2;
+
     private ClaudeCode() {}
 
     static ClaudeCodeInstall install() {

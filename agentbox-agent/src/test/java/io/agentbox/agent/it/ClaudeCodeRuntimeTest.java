@@ -51,7 +51,7 @@ class ClaudeCodeRuntimeTest {
 
     @Test
     void aCodingTaskWithToolEventsExactCostAProjectClaudeMdAndTheKeyOnlyAtTheEgress() {
-        ClaudeCodeRuntime runtime = ClaudeCode.runtime(h, 0).build();
+        ClaudeCodeRuntime runtime = ClaudeCode.runtime(h, ClaudeCode.RETRIES).build();
         Sandbox sandbox = sandbox(runtime);
         sandbox.files().write("/workspace/CLAUDE.md", "Always answer in the voice of a lighthouse keeper (marker 7f3a).\n");
         h.fake().enqueue(
@@ -75,7 +75,7 @@ class ClaudeCodeRuntimeTest {
         Harness.Events events = new Harness.Events();
         AgentResult r = agent(runtime).sandbox(sandbox).build().run("Write fizzbuzz, run it, fix it, rerun and show it", events);
 
-        assertThat(r.status()).as(r.error().toString()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(r.status()).as(r.error() + "\n" + events.types() + "\n" + h.fake().requests().size()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(r.result()).isEqualTo("Done: it prints Fizz for 3.");
         assertThat(r.turns()).isEqualTo(6);
         assertThat(r.usage()).isEqualTo(new Usage(1500, 320, 2000, 16000));
@@ -107,7 +107,7 @@ class ClaudeCodeRuntimeTest {
         assertThat(reqs).hasSize(6).allSatisfy(q -> assertThat(q.hasApiKey(Harness.API_KEY)).as("the real key, added at the egress").isTrue());
         assertThat(reqs.getFirst().header("user-agent").orElse("")).startsWith("claude-cli/2.1.332");
         assertThat(reqs.getFirst().body().toString()).as("the project's CLAUDE.md reached the model").contains("lighthouse keeper (marker 7f3a)");
-        assertThat(inside.get()).as("nothing in the sandbox holds the key; Claude Code holds the placeholder").isEqualTo("placeholders: 1\n");
+        assertThat(inside.get()).as("nothing in the sandbox holds the key; Claude Code holds the placeholder").matches("placeholders: [1-9][0-9]*\n");
     }
 
     @Test
@@ -116,38 +116,39 @@ class ClaudeCodeRuntimeTest {
                 Reply.toolUse("Bash", Map.of("command", "rm -f /workspace/keep.txt")),
                 Reply.toolUse("Bash", Map.of("command", "echo again")),
                 Reply.text("never"));
-        Sandbox sandbox = sandbox(ClaudeCode.runtime(h, 0).build());
+        Sandbox sandbox = sandbox(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build());
         sandbox.files().write("/workspace/keep.txt", "precious");
         Harness.Events events = new Harness.Events();
-        AgentResult r = agent(ClaudeCode.runtime(h, 0).build()).sandbox(sandbox).disallowedTools("Bash(rm:*)").maxTurns(2)
+        AgentResult r = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).sandbox(sandbox).disallowedTools("Bash(rm:*)").maxTurns(2)
                 .build().run("clean up", events);
 
         EventData.ToolResult denied = events.of(EventData.ToolResult.class).getFirst();
         assertThat(denied.isError()).isTrue();
         assertThat(sandbox.files().readText("/workspace/keep.txt")).isEqualTo("precious");
-        assertThat(r.error().orElseThrow().category()).isEqualTo(ErrorCategory.MAX_TURNS);
+        assertThat(r.error().orElseThrow().category()).as(r.error() + " " + h.fake().requests().size()).isEqualTo(ErrorCategory.MAX_TURNS);
         assertThat(ExitCode.of(r).code()).isEqualTo(3);
         assertThat(h.fake().messageRequests()).hasSize(2);
     }
 
     @Test
     void apiErrorsAreTypedAsWithTheNativeRuntime() {
-        h.fake().enqueue(Failure.unauthorized());
-        AgentResult auth = agent(ClaudeCode.runtime(h, 0).build()).build().run("hi", new Harness.Events());
+        h.fake().enqueue(Failure.unauthorized(), Failure.unauthorized(), Failure.unauthorized());
+        AgentResult auth = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).build().run("hi", new Harness.Events());
         assertThat(auth.error().orElseThrow().category()).isEqualTo(ErrorCategory.API_AUTH);
         assertThat(ExitCode.of(auth).code()).isEqualTo(7);
 
         h.fake().reset();
         h.fake().enqueue(Failure.rateLimited(Duration.ofMillis(10)).withHeader("retry-after-ms", "10"), Reply.text("after the wait"));
         Harness.Events events = new Harness.Events();
-        AgentResult retried = agent(ClaudeCode.runtime(h, 1).build()).build().run("hi", events);
+        AgentResult retried = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).build().run("hi", events);
         assertThat(retried.status()).as(retried.error().toString()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(retried.result()).isEqualTo("after the wait");
-        assertThat(events.of(EventData.Retry.class)).singleElement().satisfies(e -> assertThat(e.category()).isEqualTo(ErrorCategory.API_RATE_LIMIT));
+        assertThat(events.of(EventData.Retry.class)).filteredOn(e -> e.status() == 429).singleElement()
+                .satisfies(e -> assertThat(e.category()).isEqualTo(ErrorCategory.API_RATE_LIMIT));
 
         h.fake().reset();
-        h.fake().enqueue(Failure.overloaded());
-        AgentResult overloaded = agent(ClaudeCode.runtime(h, 0).build()).build().run("hi", new Harness.Events());
+        h.fake().enqueue(Failure.overloaded(), Failure.overloaded(), Failure.overloaded());
+        AgentResult overloaded = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).build().run("hi", new Harness.Events());
         assertThat(overloaded.error().orElseThrow().category()).isEqualTo(ErrorCategory.API_OVERLOADED);
         assertThat(ExitCode.of(overloaded).code()).isEqualTo(6);
     }
@@ -156,7 +157,7 @@ class ClaudeCodeRuntimeTest {
     void cancelEndsClaudeCodeWithinASecond() {
         h.fake().enqueue(Reply.toolUse("Bash", Map.of("command", "sleep 60")), Reply.text("never"));
         Harness.Events events = new Harness.Events();
-        AgentRun run = agent(ClaudeCode.runtime(h, 0).build()).build().start("wait", events);
+        AgentRun run = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).keepSandbox(true).build().start("wait", events);
         Harness.await(Duration.ofSeconds(30), "the tool call", () -> events.any(e -> e.type().equals("tool.call")));
         long start = System.nanoTime();
         run.cancel("the user canceled");
