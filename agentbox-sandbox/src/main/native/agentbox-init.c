@@ -9,12 +9,16 @@
  *       namespace, and returns once the sandbox answers. stdin is copied to DIR/sandbox.json.
  *       Prints "ok" and exits 0, or one error line and exits 1 (3: every uid range is in use),
  *       leaving nothing behind.
+ *   agentbox-init client LAUNCHER HOME sandbox exec ...
+ *       The CLI's fast path for `agentbox sandbox exec` (agentbox-client.c).
  *   agentbox-init killcg DIR...
  *       Kills every process of the given cgroups (a dead supervisor's leftovers).
- *   agentbox-init init --timeout-ms N --uid N --gid N
+ *   agentbox-init init --timeout-ms N --uid N --gid N [--root-caps MASK]
  *       PID 1 inside the sandbox (fd 3 is the listening control socket). Runs commands and file
  *       operations for clients of the socket, and ends the sandbox at its deadline: when PID 1
- *       exits the kernel kills every process of the sandbox's PID namespace.
+ *       exits the kernel kills every process of the sandbox's PID namespace. Commands start with
+ *       no capabilities, except commands as root of a template build, which keep MASK (a hex
+ *       capability mask) and nothing else.
  *
  * Why C: this process exists once per sandbox and sits on the path of every command, so it has to
  * start in microseconds and cost almost no memory; a JVM or an interpreter here would dominate both.
@@ -375,6 +379,7 @@ static int sig_fd = -1;
 static int64_t sandbox_deadline;
 static uid_t sb_uid = 1000;
 static gid_t sb_gid = 1000;
+static uint64_t root_caps; /* what commands as root keep (template builds only); 0 = nothing */
 
 static void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
@@ -521,11 +526,26 @@ static int find_proc(pid_t pid) {
 }
 
 static void drop_all_caps_and_become(bool root) {
+    uint64_t keep = root ? root_caps : 0;
     /* the bounding set goes first: it needs CAP_SETPCAP, which the uid change below would drop */
     for (int cap = 0; cap <= 63; cap++) {
+        if (keep & (1ull << cap)) continue;
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL) break;
     }
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    if (keep) {
+        /* a build step as root: the bounding set now holds only KEEP, so execve as uid 0 gets
+           exactly those and a setuid program gets no more; a switch to another uid (apt's _apt)
+           drops them as usual. No securebits: dpkg's children must keep root's KEEP across execve. */
+        if (setgroups(0, NULL) < 0) _exit(126);
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+        struct __user_cap_data_struct d[2];
+        memset(d, 0, sizeof d);
+        d[0].effective = d[0].permitted = (uint32_t)keep;
+        d[1].effective = d[1].permitted = (uint32_t)(keep >> 32);
+        if (syscall(SYS_capset, &h, d) < 0) _exit(126);
+        return;
+    }
     /* uid 0 must not regain capabilities through execve or setuid programs */
     prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
                                  SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
@@ -1279,6 +1299,7 @@ static int init_main(int argc, char **argv) {
         if (strcmp(argv[i], "--timeout-ms") == 0) timeout_ms = atoll(argv[i + 1]);
         else if (strcmp(argv[i], "--uid") == 0) sb_uid = (uid_t)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--gid") == 0) sb_gid = (gid_t)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--root-caps") == 0) root_caps = strtoull(argv[i + 1], NULL, 16);
     }
     if (getpid() != 1) die("init must run as PID 1 of a sandbox");
     struct stat st;
@@ -1500,6 +1521,9 @@ static void teardown(const launch_t *l) {
     unlink(state_path(l, 3, "bwrap.log"));
     unlink(state_path(l, 4, "lock"));
     unlink(state_path(l, 5, "pid"));
+    /* written by the Java side for the CLI's fast path (agentbox-client.c) */
+    unlink(state_path(l, 1, "exec.defaults"));
+    unlink(state_path(l, 1, "init"));
     rmdir(l->state);
 }
 
@@ -1902,6 +1926,7 @@ static int launch_main(int argc, char **argv) {
 }
 
 int relay_main(int argc, char **argv);
+int client_main(int argc, char **argv);
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "init") == 0) return init_main(argc, argv);
@@ -1912,6 +1937,7 @@ int main(int argc, char **argv) {
     }
     if (argc >= 2 && strcmp(argv[1], "launch") == 0) return launch_main(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "relay") == 0) return relay_main(argc, argv); /* agentbox-relay.c */
+    if (argc >= 2 && strcmp(argv[1], "client") == 0) return client_main(argc, argv); /* agentbox-client.c */
     fprintf(stderr, "usage: agentbox-init launch|init ...\n");
     return 2;
 }

@@ -15,7 +15,7 @@ if [ -z "$cc" ]; then
 fi
 mkdir -p "$out"
 # -static keeps the init independent of the template's libc (debootstrap rootfs or the host's /usr).
-if ! "$cc" -O2 -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -static -o "$out/agentbox-init.tmp" "$src"/agentbox-init.c "$src"/agentbox-relay.c -pthread 2>/dev/null; then
-  "$cc" -O2 -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -o "$out/agentbox-init.tmp" "$src"/agentbox-init.c "$src"/agentbox-relay.c -pthread
+if ! "$cc" -O2 -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -static -o "$out/agentbox-init.tmp" "$src"/agentbox-init.c "$src"/agentbox-relay.c "$src"/agentbox-client.c -pthread 2>/dev/null; then
+  "$cc" -O2 -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -o "$out/agentbox-init.tmp" "$src"/agentbox-init.c "$src"/agentbox-relay.c "$src"/agentbox-client.c -pthread
 fi
 mv "$out/agentbox-init.tmp" "$out/agentbox-init"

@@ -115,4 +115,6 @@ function App() {
   return html`<${Shell} me=${me} onSignOut=${() => { auth.signOut(); setMe(null); setNotice('Signed out.'); }} />`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = ''; // the loading note
+render(html`<${App} />`, root);

@@ -24,11 +24,11 @@ export function RunsPage({ ctx }) {
     since = isNaN(d) ? '' : d.toISOString();
   }
   // the list refreshes every 3 s: statuses change under the reader's eyes
-  usePoll(async () => {
+  usePoll(async (current) => {
     try {
-      setPage(await api('/v1/runs' + q({ workspaceId: ctx.ws.id, status: filters.status, since, createdBy: filters.createdBy, limit: PAGE, cursor: cursors[at] })));
-      setError(null);
-    } catch (e) { setError(e); }
+      const r = await api('/v1/runs' + q({ workspaceId: ctx.ws.id, status: filters.status, since, createdBy: filters.createdBy, limit: PAGE, cursor: cursors[at] }));
+      if (current()) { setPage(r); setError(null); }
+    } catch (e) { if (current()) setError(e); }
   }, 3000, [ctx.ws.id, filters.status, since, filters.createdBy, cursors.join(',')]);
   const set = (k) => (e) => { setFilters({ ...filters, [k]: e.target.value }); setCursors([null]); };
   const setSince = (e) => {

@@ -8,8 +8,11 @@ export function SandboxesPage({ ctx }) {
   const [error, setError] = useState(null);
   const [open, setOpen] = useState(null);
   const [confirm, setConfirm] = useState(null);
-  const load = async () => {
-    try { setList((await api('/v1/sandboxes' + q({ workspaceId: ctx.ws.id }))).data); setError(null); } catch (e) { setError(e); }
+  const load = async (current = () => true) => {
+    try {
+      const r = await api('/v1/sandboxes' + q({ workspaceId: ctx.ws.id }));
+      if (current()) { setList(r.data); setError(null); }
+    } catch (e) { if (current()) setError(e); }
   };
   usePoll(load, 5000, [ctx.ws.id]);
   const info = async (id) => {

@@ -47,12 +47,15 @@ export function useRoute() {
 
 export const go = (path) => { location.hash = '#/' + path; };
 
-/** Calls fn now and every `ms` while the page is shown; fn gets no overlapping calls. */
+/**
+ * Calls fn now and every `ms` while the page is shown, never two at once. fn gets `current()`: false once
+ * the deps changed, so that a late answer to an old query does not overwrite the new one.
+ */
 export function usePoll(fn, ms, deps) {
   useEffect(() => {
     let stop = false, t = null;
     const tick = async () => {
-      try { await fn(); } finally { if (!stop && ms) t = setTimeout(tick, ms); }
+      try { await fn(() => !stop); } finally { if (!stop && ms) t = setTimeout(tick, ms); }
     };
     tick();
     return () => { stop = true; clearTimeout(t); };

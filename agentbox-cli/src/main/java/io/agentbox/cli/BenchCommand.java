@@ -43,6 +43,8 @@ final class BenchCommand implements Runnable {
                 .row("baseline: bwrap ... true", ms(r.baseline().bwrapTrueP50Ms()), "", "", "")
                 .row("baseline: plain process true", ms(r.baseline().processBuilderTrueP50Ms()), "", "", "")
                 .print(out);
+        r.pool().ifPresent(p -> out.printf(Locale.ROOT, "%ncreate from a warm pool of %d: p50 %.2f ms, p99 %.2f ms; a fresh create in the same run: p50 %.2f ms, p99 %.2f ms (%.1fx)%n",
+                p.poolSize(), p.createP50Ms(), p.createP99Ms(), p.freshCreateP50Ms(), p.freshCreateP99Ms(), p.freshOverPooledP50()));
         var idle = r.idle();
         out.printf(Locale.ROOT, "%nidle sandboxes: %d held at once (target %d, stopped: %s), %.2f MiB of host memory each (own processes' PSS %.2f MiB)%n",
                 idle.sandboxesHeld(), idle.target(), idle.stoppedBecause(), idle.memoryPerSandboxMb(), idle.processPssPerSandboxMb());

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 public final class Json {
     // Loaded only by commands that print JSON, so other commands start without Jackson.
     private static final ObjectMapper MAPPER = new ObjectMapper()
+            .registerModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module())
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     private Json() {}

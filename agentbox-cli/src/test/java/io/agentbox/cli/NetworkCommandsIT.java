@@ -112,6 +112,30 @@ class NetworkCommandsIT {
         assertThat(agentbox.run("sandbox", "network", id).exitCode()).isNotZero();
     }
 
+    @Test
+    void createWithASecretInjectsItAtTheEgressOnly() throws IOException {
+        JsonNode created = JSON.readTree(ok("sandbox", "create", "--allow", "secret.test", "--allow", "www.test",
+                "--secret", "secret.test:X-Api-Key=TEST_API_KEY", "--json").stdout());
+        String id = created.get("id").asText();
+        assertThat(created.toString()).doesNotContain(SECRET);
+        assertThat(exec(id, "curl -sS --max-time 10 https://secret.test/headers")).contains("X-Api-Key: " + SECRET);
+        assertThat(exec(id, "curl -sS --max-time 10 --noproxy '*' http://secret.test/headers")).contains("X-Api-Key: " + SECRET);
+        assertThat(exec(id, "curl -sS --max-time 10 http://www.test/headers")).contains("Host: www.test").doesNotContain(SECRET);
+        assertThat(exec(id, "echo \"$TEST_API_KEY\"; cat /proc/*/environ")).contains("agentbox-secret-placeholder").doesNotContain(SECRET);
+        assertThat(ok("sandbox", "info", id, "--json").stdout()).doesNotContain(SECRET);
+        try (Stream<Path> files = Files.walk(home)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertThat(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1)).as(f.toString()).doesNotContain(SECRET);
+            }
+        }
+        // a variable that is not set: a one-line error, and no sandbox
+        int before = provider.list(SandboxQuery.ALL).size();
+        AgentboxProcess.Result bad = agentbox.run("sandbox", "create", "--network", "open", "--secret", "secret.test:X-Api-Key=AGENTBOX_NOT_SET_ANYWHERE");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.stderr().strip()).contains("AGENTBOX_NOT_SET_ANYWHERE").doesNotContain("\n").doesNotContain("Exception");
+        assertThat(provider.list(SandboxQuery.ALL)).hasSize(before);
+    }
+
     private static List<JsonNode> auditLines(String id) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         for (String line : ok("sandbox", "audit", id, "--json").stdout().split("\n")) {

@@ -182,5 +182,10 @@ class ServerCommandsIT {
         AgentboxProcess.Result unknown = agentbox.run("serve", "--colour", "blue");
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.stderr()).contains("--colour");
+        // --pool is repeatable: both values reach the setting, which refuses the same template twice
+        AgentboxProcess.Result pools = agentbox.run("serve", "--pool", "host=1", "--pool", "host=2");
+        assertThat(pools.exitCode()).as(pools.toString()).isEqualTo(2);
+        assertThat(pools.stderr()).startsWith("agentbox: ").contains("--pool").contains("pool host is given twice");
+        assertThat(pools.stderr().strip().lines()).hasSize(1);
     }
 }

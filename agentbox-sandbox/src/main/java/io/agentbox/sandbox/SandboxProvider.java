@@ -18,4 +18,12 @@ public interface SandboxProvider {
 
     /** Ends the sandbox and everything in it; false when no live sandbox has this id. */
     boolean kill(String id);
+
+    /**
+     * This provider with warm pools in front of it; the returned provider owns the pooled sandboxes
+     * and kills them on {@code close()}. Providers that cannot pool refuse.
+     */
+    default PooledSandboxProvider withPool(Pool... pools) {
+        throw new SandboxException("this sandbox provider cannot keep a warm pool");
+    }
 }

@@ -118,4 +118,100 @@ class SecretsTest {
         assertThat(sh(s, "curl -sS --max-time 5 -H 'Host: www.test' http://100.64.0.80/ 2>&1; echo rc=$?")).doesNotContain("hello");
         assertThat(seen).hasSize(1);
     }
+
+    private Sandbox secretSandbox(NetworkPolicy policy) {
+        return sandboxes.create(SandboxSpec.builder().timeout(Duration.ofMinutes(2)).network(policy)
+                .secret(SecretInjection.withValue("secret.test", "X-Api-Key", "TEST_API_KEY", KEY)).build());
+    }
+
+    private void trustTestCa(Sandbox s) throws IOException {
+        s.files().write("/tmp/test-ca.crt", java.nio.file.Files.readString(internet.caFile()));
+    }
+
+    @Test
+    void theSecretHostSeesTheRealHeaderOverHttpAndHttpsAndNoOtherHostDoes() throws IOException {
+        Sandbox s = secretSandbox(NetworkPolicy.allow("www.test", "secret.test"));
+        trustTestCa(s);
+        String curl = "curl -sS --max-time 10 ";
+        String header = "X-Api-Key: " + KEY;
+        // through the proxy (absolute-form HTTP, CONNECT for HTTPS) and transparently
+        assertThat(sh(s, curl + "http://secret.test/headers")).contains(header);
+        assertThat(sh(s, curl + "https://secret.test/headers")).contains(header);
+        assertThat(sh(s, curl + "--noproxy '*' https://secret.test/headers")).contains(header);
+        // every request of a kept-alive connection, the sandbox's own value replaced
+        for (String scheme : List.of("http", "https")) {
+            String two = sh(s, curl + "--noproxy '*' -H 'X-Api-Key: from-the-sandbox' " + scheme + "://secret.test/headers " + scheme + "://secret.test/headers");
+            assertThat(two.split(java.util.regex.Pattern.quote(header), -1)).as(two).hasSize(3);
+            assertThat(two).doesNotContain("from-the-sandbox");
+        }
+        // POST bodies pass (framing kept)
+        assertThat(sh(s, curl + "--noproxy '*' -d 'body-of-the-request' https://secret.test/post")).contains(header).endsWith("body-of-the-request");
+        // other hosts: no header, and HTTPS spliced end to end (only the test CA's certificate verifies)
+        for (String url : List.of("http://www.test/headers", "https://www.test/headers")) {
+            for (String mode : List.of("", "--noproxy '*' ")) {
+                String out = sh(s, curl + "--cacert /tmp/test-ca.crt " + mode + url);
+                assertThat(out).as(mode + url).contains("Host: www.test").doesNotContain(KEY).doesNotContainIgnoringCase("x-api-key");
+            }
+        }
+    }
+
+    @Test
+    void theSandboxHoldsOnlyThePlaceholderAndNoFileHoldsTheSecret() throws IOException {
+        Sandbox s = secretSandbox(NetworkPolicy.open());
+        assertThat(sh(s, "curl -sS --max-time 10 https://secret.test/headers")).contains("X-Api-Key: " + KEY);
+        Command.Builder root = Command.builder("sh", "-c", "env; echo; cat /proc/*/environ | tr '\\0' '\\n'; echo; echo TEST_API_KEY=$TEST_API_KEY;"
+                + " echo grep-start; grep -rlsF -e " + KEY + " / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev; echo grep-rc=$?").asRoot();
+        String out = s.commands().run(root.timeout(Duration.ofSeconds(90)).build()).stdout();
+        // grep lists no file (rc 1: no match; 2: some files unreadable, none matched)
+        assertThat(out).contains("TEST_API_KEY=agentbox-secret-placeholder").containsPattern("grep-start\ngrep-rc=[12]\n").doesNotContain(KEY);
+        // nor any file on the host side: the state directory records names, the value lives in the egress's memory
+        try (var files = java.nio.file.Files.walk(sandboxes.home())) {
+            for (java.nio.file.Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+                assertThat(new String(java.nio.file.Files.readAllBytes(f), StandardCharsets.ISO_8859_1)).as(f.toString()).doesNotContain(KEY);
+            }
+        }
+    }
+
+    @Test
+    void anUpstreamWithAnUntrustedCertificateIsRefused() {
+        String ca = System.getProperty("AGENTBOX_EGRESS_CA_FILE");
+        Sandbox s;
+        try {
+            System.clearProperty("AGENTBOX_EGRESS_CA_FILE"); // the egress of this sandbox trusts the system roots only
+            s = secretSandbox(NetworkPolicy.open());
+        } finally {
+            System.setProperty("AGENTBOX_EGRESS_CA_FILE", ca);
+        }
+        String out = sh(s, "curl -sS --max-time 10 -i https://secret.test/headers 2>&1");
+        assertThat(out).contains("502").contains("not trusted").doesNotContain(KEY);
+        assertThat(s.networkAudit()).anySatisfy(e -> {
+            assertThat(e.host()).contains("secret.test");
+            assertThat(e.decision()).isEqualTo("denied");
+            assertThat(e.reason()).startsWith("upstream certificate not trusted");
+        });
+    }
+
+    @Test
+    void anEgressThatRestartedWithoutTheSecretRefusesItsHost() {
+        NetworkPolicy policy = NetworkPolicy.allow("www.test", "secret.test");
+        Sandbox s = secretSandbox(policy);
+        assertThat(sh(s, "curl -sS --max-time 10 http://secret.test/headers")).contains("X-Api-Key: " + KEY);
+        ProcessHandle egress = ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(sandboxes.home().toString())
+                        && List.of(a).contains("io.agentbox.sandbox.net.EgressDaemon")).orElse(false))
+                .findFirst().orElseThrow();
+        egress.destroyForcibly();
+        egress.onExit().join();
+        s.setNetwork(policy); // starts a new egress, which has no value for the rule
+        for (String mode : List.of("", "--noproxy '*' ")) {
+            String out = sh(s, "curl -sS --max-time 10 " + mode + "http://secret.test/headers 2>&1");
+            assertThat(out).as(mode).contains("not available").doesNotContain("X-Api-Key").doesNotContain("placeholder");
+            assertThat(sh(s, "curl -sS --max-time 10 " + mode + "https://secret.test/headers 2>&1; echo rc=$?")).doesNotContain("rc=0");
+        }
+        assertThat(sh(s, "curl -sS --max-time 10 http://www.test/")).contains("host www.test");
+        assertThat(s.networkAudit()).anySatisfy(e -> {
+            assertThat(e.host()).contains("secret.test");
+            assertThat(e.reason()).startsWith("secret not available to the egress");
+        });
+    }
 }

@@ -3,6 +3,8 @@ package io.agentbox.server;
 import io.agentbox.ErrorCategory;
 import io.agentbox.agent.cost.Pricing;
 import io.agentbox.agent.model.AnthropicModelClient;
+import io.agentbox.sandbox.Pool;
+import io.agentbox.sandbox.PooledSandboxProvider;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.Sandboxes;
 import io.agentbox.server.analytics.AnalyticsRoutes;
@@ -100,6 +102,7 @@ public final class AgentboxServer implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Object stopped = new Object();
 
+    private Optional<PooledSandboxProvider> pool = Optional.empty();
     private Database db;
     private HttpServer http;
     private E2bApi e2b;
@@ -158,7 +161,12 @@ public final class AgentboxServer implements AutoCloseable {
         defaultWorkspaceId = tenant.workspaceId();
         if (tenant.createdNow() && config.bootstrapKey().isEmpty()) createInitialOwnerKey(tenancy, tenant);
 
-        SandboxService sandboxes = new SandboxService(provider, sandboxStore, clock, config.nodeId());
+        SandboxProvider sandboxProvider = provider;
+        if (!config.pools().isEmpty()) {
+            pool = Optional.of(provider.withPool(config.pools().toArray(Pool[]::new)));
+            sandboxProvider = pool.get();
+        }
+        SandboxService sandboxes = new SandboxService(sandboxProvider, sandboxStore, clock, config.nodeId());
         SandboxLimits sandboxLimits = new SandboxLimits(config.limits(), sandboxStore);
         Metrics metrics = new Metrics(runs::countByStatus, sandboxes::aliveCount);
         RunStateMachine stateMachine = new RunStateMachine(runs, bus, clock);
@@ -204,6 +212,8 @@ public final class AgentboxServer implements AutoCloseable {
 
         int reconciled = runService.reconcile();
         if (reconciled > 0) LOG.warn("{} run(s) were in flight when this node last stopped; they failed with 'server restarted'", reconciled);
+        int swept = sandboxes.sweepEnded();
+        if (swept > 0) LOG.warn("{} sandbox(es) of this node had ended while it was down (their runs were reconciled elsewhere); killed", swept);
 
         List<ApiRoute> routes = new ArrayList<>();
         routes.addAll(new RunRoutes(runService, artifacts, stream).routes());
@@ -353,6 +363,8 @@ public final class AgentboxServer implements AutoCloseable {
             }
             quietly(scheduler::close);
         }
+        // the pool's ready sandboxes are nobody's yet: none outlives the node
+        pool.ifPresent(p -> quietly(p::close));
         modelClient.ifPresent(c -> quietly(c::close));
         if (db != null) quietly(db::close);
         quietly(telemetry::close);

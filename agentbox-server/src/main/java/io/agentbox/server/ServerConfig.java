@@ -3,6 +3,7 @@ package io.agentbox.server;
 import io.agentbox.ConfigException;
 
 import io.agentbox.sandbox.Durations;
+import io.agentbox.sandbox.Pool;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -62,7 +64,8 @@ public record ServerConfig(
         String logLevel,
         Optional<Path> logFile,
         OptionalInt e2bPort,
-        ResourceLimits limits) {
+        ResourceLimits limits,
+        List<Pool> pools) {
 
     public enum LogFormat { JSON, TEXT, NONE }
 
@@ -111,7 +114,8 @@ public record ServerConfig(
         WORKSPACE_MAX_SANDBOXES("workspace-max-sandboxes", "AGENTBOX_WORKSPACE_MAX_SANDBOXES", "live sandboxes per workspace (default 50)"),
         WORKSPACE_MAX_MEMORY("workspace-max-memory", "AGENTBOX_WORKSPACE_MAX_MEMORY", "total memory of a workspace's live sandboxes (default 64g)"),
         WORKSPACE_MAX_ARTIFACT_STORAGE("workspace-max-artifact-storage", "AGENTBOX_WORKSPACE_MAX_ARTIFACT_STORAGE",
-                "stored artifact bytes per workspace (default 10g)");
+                "stored artifact bytes per workspace (default 10g)"),
+        POOL("pool", "AGENTBOX_POOL", "warm pool of ready sandboxes, TEMPLATE=N, repeatable or comma-separated (default none)");
 
         private final String key;
         private final String env;
@@ -154,6 +158,7 @@ public record ServerConfig(
         if (workspaceConcurrency < 1) throw new ConfigException("workspace-concurrency must be >= 1");
         if (maxConcurrentRuns < 1) throw new ConfigException("max-concurrent-runs must be >= 1");
         if (artifactMaxFiles < 0 || artifactMaxFileBytes < 0 || artifactMaxRunBytes < 0) throw new ConfigException("artifact limits must be >= 0");
+        pools = List.copyOf(pools);
         dailyBudgetUsd.ifPresent(b -> {
             if (!(b >= 0)) throw new ConfigException("daily-budget-usd must be >= 0, got " + b);
         });
@@ -176,6 +181,7 @@ public record ServerConfig(
         b.model = model.orElse(null); b.logFormat = logFormat; b.logLevel = logLevel; b.logFile = logFile.orElse(null);
         b.e2bPort = e2bPort.isPresent() ? e2bPort.getAsInt() : E2B_OFF;
         b.limits = limits;
+        b.pools = pools;
         return b;
     }
 
@@ -258,6 +264,7 @@ public record ServerConfig(
                 + ", dailyBudgetUsd=" + dailyBudgetUsd.map(String::valueOf).orElse("unlimited")
                 + ", anthropicBaseUrl=" + anthropicBaseUrl.orElse("default")
                 + ", anthropicApiKey=" + (anthropicApiKey.isPresent() ? "set" : "unset")
+                + ", pools=" + pools.stream().map(p -> p.template() + "=" + p.size()).toList()
                 + ", nodeId=" + nodeId + "]";
     }
 
@@ -297,6 +304,7 @@ public record ServerConfig(
         private Path logFile;
         private Integer e2bPort;
         private ResourceLimits limits = ResourceLimits.DEFAULT;
+        private List<Pool> pools = List.of();
 
         private Builder() {}
 
@@ -336,6 +344,8 @@ public record ServerConfig(
         /** The E2B-compatible API's port; {@link #E2B_OFF} disables it. */
         public Builder e2bPort(int v) { e2bPort = v; return this; }
         public Builder limits(ResourceLimits v) { limits = v; return this; }
+        /** Warm pools of ready sandboxes (see {@link Pool}); {@code --pool host=8}. */
+        public Builder pools(List<Pool> v) { pools = v; return this; }
 
         void apply(Setting s, String v) {
             Function<String, Duration> dur = Durations::parse;
@@ -383,6 +393,7 @@ public record ServerConfig(
                 case WORKSPACE_MAX_SANDBOXES -> limits = limits.withWorkspaceMaxSandboxes(Integer.parseInt(v));
                 case WORKSPACE_MAX_MEMORY -> limits = limits.withWorkspaceMaxMemoryMb(Durations.parseSize(v) >> 20);
                 case WORKSPACE_MAX_ARTIFACT_STORAGE -> limits = limits.withWorkspaceMaxArtifactBytes(Durations.parseSize(v));
+                case POOL -> pools(v.equalsIgnoreCase("none") ? List.of() : Pool.parse(v));
             }
         }
 
@@ -394,7 +405,7 @@ public record ServerConfig(
                     runTimeout, bootTimeout, sessionIdleTimeout, permissionTimeout, reaperInterval, heartbeatInterval, heartbeatTimeout,
                     sseKeepAlive, shutdownGrace, nodeId != null ? nodeId : defaultNodeId(),
                     Optional.ofNullable(anthropicBaseUrl), Optional.ofNullable(anthropicApiKey), Optional.ofNullable(model),
-                    logFormat, logLevel, Optional.ofNullable(logFile), e2bPort(), limits);
+                    logFormat, logLevel, Optional.ofNullable(logFile), e2bPort(), limits, pools);
         }
 
         private OptionalInt e2bPort() {

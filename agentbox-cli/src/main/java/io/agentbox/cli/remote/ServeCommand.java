@@ -9,6 +9,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -29,8 +30,11 @@ public final class ServeCommand implements Callable<Integer> {
         spec.addOption(OptionSpec.builder("--" + ServerConfig.CONFIG_FILE_KEY).paramLabel("FILE").type(String.class)
                 .description("config file (properties; keys as the flags, without --); env " + ServerConfig.CONFIG_FILE_ENV).build());
         for (ServerConfig.Setting s : ServerConfig.Setting.values()) {
-            spec.addOption(OptionSpec.builder("--" + s.key()).paramLabel("VALUE").type(String.class)
-                    .description(s.description() + "; env " + s.env()).build());
+            OptionSpec.Builder o = OptionSpec.builder("--" + s.key()).paramLabel("VALUE").type(String.class)
+                    .description(s.description() + "; env " + s.env());
+            // --pool host=8 --pool python=2: the one setting given more than once
+            if (s == ServerConfig.Setting.POOL) o.type(List.class).auxiliaryTypes(String.class).paramLabel("TEMPLATE=N");
+            spec.addOption(o.build());
         }
         return spec;
     }
@@ -41,6 +45,9 @@ public final class ServeCommand implements Callable<Integer> {
         for (OptionSpec o : spec.options()) {
             String key = o.longestName().substring(2);
             if (o.type() == String.class && o.getValue() != null) flags.put(key, o.getValue());
+            if (o.type() == List.class && o.getValue() != null && !((List<?>) o.getValue()).isEmpty()) {
+                flags.put(key, String.join(",", o.<List<String>>getValue()));
+            }
         }
         ServerConfig config = ServerConfig.load(flags, System.getenv());
         AgentboxServer server = AgentboxServer.builder(config).build().start();

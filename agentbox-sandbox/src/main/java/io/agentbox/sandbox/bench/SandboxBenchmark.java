@@ -26,9 +26,9 @@ import java.util.function.Consumer;
  */
 public final class SandboxBenchmark {
     /** How much to measure. */
-    public record Options(int createExecKill, int concurrency, int execRoundTrips, int baselineRuns, int idleSandboxes) {
-        public static final Options DEFAULT = new Options(200, 50, 1000, 200, 1000);
-        public static final Options QUICK = new Options(40, 10, 200, 50, 50);
+    public record Options(int createExecKill, int concurrency, int execRoundTrips, int baselineRuns, int idleSandboxes, int poolTakes) {
+        public static final Options DEFAULT = new Options(200, 50, 1000, 200, 1000, 200);
+        public static final Options QUICK = new Options(40, 10, 200, 50, 50, 40);
     }
 
     public record Latency(double p50Ms, double p95Ms, double p99Ms, int n) {}
@@ -53,8 +53,15 @@ public final class SandboxBenchmark {
     public record Ratios(double execRoundTripVsBwrapTrue, double execRoundTripVsProcessBuilderTrue,
                          double createExecKillVsBwrapTrue) {}
 
+    /**
+     * Creating from a warm pool (a full pool of {@code poolSize}, one take at a time) beside creating a
+     * fresh sandbox, both up to the point where {@code create} returns; absent for providers without pools.
+     */
+    public record Pooled(double createP50Ms, double createP99Ms, int n, int poolSize, double freshCreateP50Ms,
+                         double freshCreateP99Ms, double freshOverPooledP50) {}
+
     public record Result(CreateExecKill createExecKill, RoundTrip execRoundTrip, Baseline baseline, Idle idle,
-                         Ratios ratios, int cpus, String kernel) {}
+                         java.util.Optional<Pooled> pool, Ratios ratios, int cpus, String kernel) {}
 
     private final SandboxProvider provider;
     private final Consumer<String> progress;
@@ -100,13 +107,14 @@ public final class SandboxBenchmark {
             }
         }
 
+        java.util.Optional<Pooled> pooled = pooled(o.poolTakes());
         Idle idle = idle(o.idleSandboxes());
 
         Latency sequential = latency(seq);
         RoundTrip roundTrip = new RoundTrip(p(rt, 50), p(rt, 99), rt.length);
         return new Result(
                 new CreateExecKill(sequential, new Concurrent(p(conc, 50), p(conc, 95), p(conc, 99), conc.length, o.concurrency())),
-                roundTrip, new Baseline(bwrap, plain), idle,
+                roundTrip, new Baseline(bwrap, plain), idle, pooled,
                 new Ratios(round(roundTrip.p50Ms() / bwrap), round(roundTrip.p50Ms() / plain), round(sequential.p50Ms() / bwrap)),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"));
     }
@@ -121,6 +129,49 @@ public final class SandboxBenchmark {
             s.kill();
         }
         return ms(t);
+    }
+
+    private java.util.Optional<Pooled> pooled(int n) {
+        int size = 8;
+        io.agentbox.sandbox.PooledSandboxProvider pooled;
+        try {
+            pooled = provider.withPool(io.agentbox.sandbox.Pool.of(SandboxSpec.DEFAULT_TEMPLATE, size));
+        } catch (SandboxException e) {
+            progress.accept("warm pool: skipped (" + e.getMessage() + ")");
+            return java.util.Optional.empty();
+        }
+        progress.accept("warm pool of " + size + ": create from a full pool, and a fresh create, " + n + " each");
+        double[] fromPool = new double[n];
+        double[] fresh = new double[n];
+        try (pooled) {
+            for (int i = -5; i < n; i++) {
+                awaitFull(pooled, size);
+                long t = System.nanoTime();
+                Sandbox s = pooled.create(spec());
+                double took = ms(t);
+                s.kill();
+                if (i >= 0) fromPool[i] = took;
+            }
+            if (pooled.pools().getFirst().misses() > 0) throw new SandboxException("the benchmark's pool missed; its figures would mix in fresh creates");
+            for (int i = 0; i < n; i++) {
+                long t = System.nanoTime();
+                Sandbox s = provider.create(spec());
+                fresh[i] = ms(t);
+                s.kill();
+            }
+        }
+        double p50 = p(fromPool, 50);
+        return java.util.Optional.of(new Pooled(p50, p(fromPool, 99), n, size, p(fresh, 50), p(fresh, 99), round(p(fresh, 50) / Math.max(0.01, p50))));
+    }
+
+    private static void awaitFull(io.agentbox.sandbox.PooledSandboxProvider p, int size) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (p.pools().getFirst().ready() < size) {
+            if (System.nanoTime() > deadline) {
+                throw new SandboxException("the warm pool did not fill in 60 s: " + p.pools().getFirst().lastError().orElse("no error reported"));
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
     }
 
     private Idle idle(int target) throws IOException {

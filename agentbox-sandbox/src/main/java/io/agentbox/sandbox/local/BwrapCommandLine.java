@@ -24,13 +24,30 @@ import java.util.Optional;
  * @param network   the network policy
  * @param timeout   the sandbox's lifetime, enforced by init
  * @param net       the files a networked sandbox sees (resolver, the CA of secret injection)
+ * @param build     a template build: the rootfs being built is the writable root, and commands as
+ *                  root keep {@link #BUILD_CAPABILITIES} (see {@link #forBuild})
  * @param mounts    host directories the spec shows read-only inside
  */
 record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path stage, Path init,
-                        NetworkPolicy network, Duration timeout, NetMounts net, List<SandboxSpec.Mount> mounts) {
+                        NetworkPolicy network, Duration timeout, NetMounts net, boolean build, List<SandboxSpec.Mount> mounts) {
 
     BwrapCommandLine {
         mounts = List.copyOf(mounts);
+    }
+
+    BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path stage, Path init,
+                     NetworkPolicy network, Duration timeout, NetMounts net, List<SandboxSpec.Mount> mounts) {
+        this(bwrap, rootfs, hostEtc, stage, init, network, timeout, net, false, mounts);
+    }
+
+    /**
+     * The line of a template build: the same namespaces, user namespace, seccomp (applied by init to
+     * every command), /proc masking and private /dev, /tmp and /run as a sandbox, but with the rootfs
+     * being built bound writable as {@code /}, and build steps as root holding
+     * {@link #BUILD_CAPABILITIES} within the sandbox's user namespace.
+     */
+    static BwrapCommandLine forBuild(Path bwrap, Path rootfs, Path stage, Path init, NetworkPolicy network, Duration timeout, NetMounts net) {
+        return new BwrapCommandLine(bwrap, Optional.of(rootfs), rootfs.resolve("etc"), stage, init, network, timeout, net, true, List.of());
     }
 
     /**
@@ -49,6 +66,21 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
     static final String INIT_IN_SANDBOX = "/run/agentbox/init";
     /** The only capabilities of the sandbox's init; commands start with none. */
     static final List<String> INIT_CAPABILITIES = List.of("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_KILL");
+    /**
+     * What a build step as root keeps (each only over ids of its own user namespace, so over the
+     * rootfs being built and its own processes): what dpkg, apt and npm use. CHOWN, FOWNER, FSETID:
+     * dpkg gives unpacked files their owners, modes (setuid/setgid bits included) and times;
+     * DAC_OVERRIDE: root's usual right to write any file of the rootfs (maintainer scripts rely on
+     * it); SETUID, SETGID: apt drops to {@code _apt} for downloads, npm and scripts to other users;
+     * KILL: apt and dpkg end helpers running as those users. Not kept: SYS_ADMIN (mounts,
+     * namespaces), SYS_CHROOT, MKNOD (device nodes), NET_ADMIN and NET_RAW, DAC_READ_SEARCH
+     * (open_by_handle_at), SYS_PTRACE, SETFCAP (file capabilities; postinsts such as iputils' fall
+     * back to setuid bits), and every other.
+     */
+    static final List<String> BUILD_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",
+            "CAP_KILL", "CAP_SETGID", "CAP_SETUID");
+    /** {@link #BUILD_CAPABILITIES} as the bit mask init takes (capability numbers of linux/capability.h). */
+    static final long BUILD_CAPABILITY_MASK = (1L << 0) | (1L << 1) | (1L << 3) | (1L << 4) | (1L << 5) | (1L << 6) | (1L << 7);
     /** The /proc binds below, for the entries this kernel has (they do not change while it runs). */
     private static final List<String> PROC_HARDENING = procHardening();
 
@@ -87,13 +119,19 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
         // Nothing that reads or writes past file permissions (DAC_*, FOWNER, CHOWN) is kept, so the
         // file API, which runs inside init, has no more rights than a command of the same user.
         a.addAll(List.of("--cap-drop", "ALL"));
-        for (String cap : INIT_CAPABILITIES) {
+        // A build's init also holds what it hands to build steps as root (and nothing more).
+        List<String> caps = new ArrayList<>(INIT_CAPABILITIES);
+        if (build) BUILD_CAPABILITIES.stream().filter(c -> !caps.contains(c)).forEach(caps::add);
+        for (String cap : caps) {
             a.add("--cap-add");
             a.add(cap);
         }
 
-        // Filesystem: the template read-only; nothing else of the host.
-        if (rootfs.isPresent()) {
+        // Filesystem: the template read-only; nothing else of the host. A build binds the rootfs
+        // it builds writable, and nothing else of the host either.
+        if (build) {
+            a.addAll(List.of("--bind", stage.resolve("root").toString(), "/"));
+        } else if (rootfs.isPresent()) {
             a.add("--ro-bind");
             a.add(stage.resolve("root").toString());
             a.add("/");
@@ -120,11 +158,15 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
         // The writable part: one size-capped tmpfs per sandbox (the disk quota), bound wherever the
         // sandbox may write, so no writable place escapes the quota: workspace, home, /tmp, /root,
         // /dev/shm (POSIX shared memory) and /run (bwrap's own tmpfs for /dev or /run has no cap).
+        // A build writes the template's own /workspace, home and /root; its /tmp, /dev/shm and
+        // /run stay scratch that never becomes part of the template.
         Path rw = stage.resolve("rw");
-        a.addAll(List.of("--bind", rw.resolve("workspace").toString(), "/workspace"));
-        a.addAll(List.of("--bind", rw.resolve("home").toString(), "/home/user"));
+        if (!build) {
+            a.addAll(List.of("--bind", rw.resolve("workspace").toString(), "/workspace"));
+            a.addAll(List.of("--bind", rw.resolve("home").toString(), "/home/user"));
+        }
         a.addAll(List.of("--bind", rw.resolve("tmp").toString(), "/tmp"));
-        a.addAll(List.of("--bind", rw.resolve("root").toString(), "/root"));
+        if (!build) a.addAll(List.of("--bind", rw.resolve("root").toString(), "/root"));
         a.addAll(List.of("--bind", rw.resolve("shm").toString(), "/dev/shm"));
         // /dev itself is bwrap's uncapped tmpfs: read-only once its nodes and /dev/shm are in place
         a.addAll(List.of("--remount-ro", "/dev"));
@@ -139,13 +181,14 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
             a.addAll(List.of("--ro-bind", stage.resolve("mnt-" + i).toString(), mounts.get(i).sandboxPath()));
         }
         // The root itself read-only: nothing outside the writable part can be created or changed.
-        a.addAll(List.of("--remount-ro", "/"));
+        if (!build) a.addAll(List.of("--remount-ro", "/"));
         a.addAll(List.of("--chdir", "/"));
 
         a.add(INIT_IN_SANDBOX);
         a.add("init");
         a.addAll(List.of("--timeout-ms", String.valueOf(Math.max(1, timeout.toMillis()))));
         a.addAll(List.of("--uid", String.valueOf(SANDBOX_UID), "--gid", String.valueOf(SANDBOX_GID)));
+        if (build) a.addAll(List.of("--root-caps", Long.toHexString(BUILD_CAPABILITY_MASK)));
         return a;
     }
 

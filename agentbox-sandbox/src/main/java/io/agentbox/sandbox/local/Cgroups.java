@@ -31,7 +31,12 @@ abstract sealed class Cgroups {
     abstract List<Setting> settings(String id, Resources r);
 
     /** How many times the OOM killer acted in this sandbox so far (0 when unknown). */
-    abstract long oomKills(String id);
+    final long oomKills(String id) {
+        return readCounter(oomCounter(id), "oom_kill");
+    }
+
+    /** The file whose {@code oom_kill} line counts the sandbox's OOM kills. */
+    abstract Path oomCounter(String id);
 
     abstract String describe();
 
@@ -92,8 +97,8 @@ abstract sealed class Cgroups {
         }
 
         @Override
-        long oomKills(String id) {
-            return readCounter(parent.resolve(id).resolve("memory.events"), "oom_kill");
+        Path oomCounter(String id) {
+            return parent.resolve(id).resolve("memory.events");
         }
 
         @Override
@@ -134,8 +139,8 @@ abstract sealed class Cgroups {
         }
 
         @Override
-        long oomKills(String id) {
-            return readCounter(memory.resolve(id).resolve("memory.oom_control"), "oom_kill");
+        Path oomCounter(String id) {
+            return memory.resolve(id).resolve("memory.oom_control");
         }
 
         @Override

@@ -12,6 +12,9 @@ import io.agentbox.sandbox.SandboxException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 
 final class LocalCommands implements Commands {
     private final LocalSandbox sandbox;
@@ -39,12 +43,42 @@ final class LocalCommands implements Commands {
         throw new SandboxException("protocol error: unexpected frame '" + f.type() + "' from sandbox " + id);
     }
 
-    private byte[] execRequest(Command c, boolean background) {
-        SandboxState st = sandbox.state();
-        boolean root = Command.ROOT.equals(c.user());
+    /** A command's environment before its own variables: the user's basics, the template's, the sandbox's. */
+    static Map<String, String> defaultEnv(SandboxState st, boolean root) {
         Map<String, String> env = new LinkedHashMap<>(LocalSandboxProvider.baseEnv(root));
         env.putAll(st.templateEnv());
         env.putAll(st.env());
+        return env;
+    }
+
+    /**
+     * What the CLI's native fast path for {@code sandbox exec} needs to run a command as this class
+     * would (agentbox-client.c): {@code exec.defaults} (NUL-separated pairs: {@code w} workdir, {@code o}
+     * the OOM counter file, {@code u} and {@code r} one variable each of the user's and root's
+     * environment), rewritten whenever the state changes hands (a pooled sandbox). {@code <id>/init}, a
+     * link to the init binary that serves the sandbox, is made at create, so that a client of another build
+     * never speaks to it.
+     */
+    static void writeFastPath(Path dir, SandboxState st, Path oomCounter) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BiConsumer<String, String> pair = (k, v) -> {
+            out.writeBytes(k.getBytes(StandardCharsets.UTF_8));
+            out.write(0);
+            out.writeBytes(v.getBytes(StandardCharsets.UTF_8));
+            out.write(0);
+        };
+        pair.accept("w", st.workdir());
+        pair.accept("o", oomCounter.toString());
+        defaultEnv(st, false).forEach((k, v) -> pair.accept("u", k + "=" + v));
+        defaultEnv(st, true).forEach((k, v) -> pair.accept("r", k + "=" + v));
+        Path tmp = java.nio.file.Files.createTempFile(dir, ".exec.defaults", ".tmp");
+        java.nio.file.Files.write(tmp, out.toByteArray());
+        java.nio.file.Files.move(tmp, dir.resolve("exec.defaults"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private byte[] execRequest(Command c, boolean background) {
+        SandboxState st = sandbox.state();
+        Map<String, String> env = defaultEnv(st, Command.ROOT.equals(c.user()));
         env.putAll(c.env());
         ControlConnection.Fields f = new ControlConnection.Fields();
         for (String a : c.argv()) f.add('a', a);

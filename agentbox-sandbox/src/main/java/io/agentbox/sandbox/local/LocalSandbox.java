@@ -84,6 +84,24 @@ final class LocalSandbox implements Sandbox {
         }
     }
 
+    Path dir() {
+        return dir;
+    }
+
+    /**
+     * Gives a pooled sandbox to its caller: the deadline counts from now, then the caller's state
+     * replaces the pool's. Writing the state last is what makes it visible to list and connect.
+     */
+    LocalSandbox handOut(SandboxState next, Duration timeout, Cgroups cgroups) throws IOException {
+        try (ControlConnection c = connect()) {
+            c.send('T', new ControlConnection.Fields().add('t', String.valueOf(timeout.toMillis())).bytes());
+            LocalCommands.expect(c.receive(), 'z', id);
+        }
+        next.write(dir.resolve("sandbox.json"));
+        LocalCommands.writeFastPath(dir, next, cgroups.oomCounter(id));
+        return new LocalSandbox(provider, dir, next, cgroups);
+    }
+
     @Override
     public void setNetwork(NetworkPolicy policy) {
         if (!LocalSandboxProvider.isAlive(dir)) throw new SandboxNotFoundException(id);

@@ -1,6 +1,8 @@
 package io.agentbox.sandbox.local;
 
 import io.agentbox.sandbox.NetworkPolicy;
+import io.agentbox.sandbox.Pool;
+import io.agentbox.sandbox.PooledSandboxProvider;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxCapacityException;
 import io.agentbox.sandbox.SandboxException;
@@ -115,6 +117,39 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
     @Override
     public Sandbox create(SandboxSpec spec) {
+        return create(spec, Optional.empty());
+    }
+
+    @Override
+    public PooledSandboxProvider withPool(Pool... pools) {
+        return new LocalSandboxPool(this, List.of(pools));
+    }
+
+    /** A sandbox made for a warm pool: owned by {@code owner}, hidden from list and connect until handed out. */
+    LocalSandbox createPooled(SandboxSpec spec, String owner) {
+        return create(spec, Optional.of(owner));
+    }
+
+    Optional<TemplateInfo> template(String name) {
+        return templates.resolve(name);
+    }
+
+    Cgroups cgroups() {
+        return runtime().cgroups();
+    }
+
+    /** The spec's environment as commands get it, without secrets (the proxy variables of {@code allow} included). */
+    static Map<String, String> specEnv(SandboxSpec spec) {
+        Map<String, String> env = new LinkedHashMap<>(spec.env());
+        if (spec.network() instanceof NetworkPolicy.Allow) {
+            // for clients that honour proxy variables; the others are diverted transparently
+            for (String v : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) env.putIfAbsent(v, Egress.PROXY_URL);
+            for (String v : List.of("NO_PROXY", "no_proxy")) env.putIfAbsent(v, "localhost,127.0.0.1,::1");
+        }
+        return env;
+    }
+
+    private LocalSandbox create(SandboxSpec spec, Optional<String> poolOwner) {
         TemplateInfo template = templates.resolve(spec.template()).orElseThrow(() -> new SandboxException(
                 "unknown template '" + spec.template() + "' (build it with 'agentbox template build FILE.toml'; 'host' is built in)"));
         for (SandboxSpec.Mount m : spec.mounts()) {
@@ -133,11 +168,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
             secretValues.add(new String[] {s.host(), s.header(), value});
             env.putIfAbsent(s.env(), s.placeholder());
         }
-        if (spec.network() instanceof NetworkPolicy.Allow) {
-            // for clients that honour proxy variables; the others are diverted transparently
-            for (String v : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) env.putIfAbsent(v, Egress.PROXY_URL);
-            for (String v : List.of("NO_PROXY", "no_proxy")) env.putIfAbsent(v, "localhost,127.0.0.1,::1");
-        }
+        specEnv(spec).forEach(env::putIfAbsent);
         Optional<SandboxCa> ca = Optional.empty();
         BwrapCommandLine.NetMounts mounts = new BwrapCommandLine.NetMounts(
                 template.rootfs().isEmpty() || networked ? Optional.of(rt.resolvConf()) : Optional.empty(), Optional.empty(), Optional.empty());
@@ -150,10 +181,54 @@ public final class LocalSandboxProvider implements SandboxProvider {
             env.putIfAbsent("CURL_CA_BUNDLE", BwrapCommandLine.NetMounts.SYSTEM_BUNDLE);
         }
         SandboxState state = new SandboxState(id, spec.template(), now, now.plus(spec.timeout()), spec.metadata(),
-                env, template.env(), spec.resources(), spec.network().name(), spec.workdir());
+                env, template.env(), spec.resources(), spec.network().name(), spec.workdir(), poolOwner);
         BwrapCommandLine bwrap = new BwrapCommandLine(rt.bwrap(), template.rootfs(), rt.hostEtc(), STAGE,
                 rt.init(), spec.network(), spec.timeout(), mounts, spec.mounts());
+        LocalSandbox sandbox = start(dir, state, bwrap, spec, ca, secretValues);
+        try {
+            // the writable home hides the template's; start it with the template's files (dotfiles, config)
+            Optional<Path> skeleton = template.rootfs().map(r -> r.resolve("home/user")).filter(LocalSandboxProvider::hasEntries);
+            if (skeleton.isPresent()) sandbox.files().copyIn(skeleton.get(), "/home/user");
+            if (!spec.workdir().equals(SandboxSpec.DEFAULT_WORKDIR)) sandbox.files().mkdir(spec.workdir());
+            LocalCommands.writeFastPath(dir, state, rt.cgroups().oomCounter(id));
+            Files.createSymbolicLink(dir.resolve("init"), rt.init());
+        } catch (RuntimeException | IOException e) {
+            sandbox.kill();
+            throw new SandboxException("cannot prepare sandbox " + id + ": " + e.getMessage(), e);
+        }
+        return sandbox;
+    }
 
+    /**
+     * A sandbox that builds a template (for {@link Templates}): {@code rootfs}, the root filesystem being
+     * built, is its writable root, idmapped like a template so that what the sandbox's root writes there
+     * is owned by host uid 0 on disk (and its uid N by host uid N), exactly what sandboxes of the finished
+     * template expect; commands as root keep only the capabilities dpkg, apt and npm need. Everything else
+     * is a sandbox's confinement: its own user namespace on a uid slot, seccomp, a private network
+     * namespace wired to the egress with {@code spec}'s policy, cgroup limits. {@code spec}'s template is
+     * only a label. {@code trustBundle}, when present, is seen read-only at {@value BwrapCommandLine.NetMounts#CA_IN_SANDBOX}
+     * (the host's roots, for builds whose registries are reached through a TLS-inspecting path).
+     */
+    public Sandbox createTemplateBuild(Path rootfs, SandboxSpec spec, Optional<Path> trustBundle) {
+        Runtime rt = runtime();
+        String id = newId();
+        Path dir = sandboxes.resolve(id);
+        Instant now = Instant.now();
+        boolean networked = !(spec.network() instanceof NetworkPolicy.None);
+        BwrapCommandLine.NetMounts mounts = new BwrapCommandLine.NetMounts(
+                networked ? Optional.of(rt.resolvConf()) : Optional.empty(), trustBundle, Optional.empty());
+        SandboxState state = new SandboxState(id, spec.template(), now, now.plus(spec.timeout()), spec.metadata(),
+                spec.env(), Map.of(), spec.resources(), spec.network().name(), "/", Optional.empty());
+        BwrapCommandLine bwrap = BwrapCommandLine.forBuild(rt.bwrap(), rootfs.toAbsolutePath().normalize(), STAGE, rt.init(),
+                spec.network(), spec.timeout(), mounts);
+        return start(dir, state, bwrap, spec, Optional.empty(), List.of());
+    }
+
+    private LocalSandbox start(Path dir, SandboxState state, BwrapCommandLine bwrap, SandboxSpec spec,
+                               Optional<SandboxCa> ca, List<String[]> secretValues) {
+        Runtime rt = runtime();
+        String id = state.id();
+        boolean networked = !(spec.network() instanceof NetworkPolicy.None);
         List<String> cmd = new ArrayList<>(List.of(rt.init().toString(), "launch", "--state", dir.toString(),
                 "--rw-size", String.valueOf(spec.resources().diskMb() << 20),
                 "--uid", String.valueOf(BwrapCommandLine.SANDBOX_UID), "--gid", String.valueOf(BwrapCommandLine.SANDBOX_GID),
@@ -177,10 +252,6 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 Egress.ensureRunning(home);
                 Egress.wire(home, runtime().init(), id, supervisor);
             }
-            // the writable home hides the template's; start it with the template's files (dotfiles, config)
-            Optional<Path> skeleton = template.rootfs().map(r -> r.resolve("home/user")).filter(LocalSandboxProvider::hasEntries);
-            if (skeleton.isPresent()) sandbox.files().copyIn(skeleton.get(), "/home/user");
-            if (!spec.workdir().equals(SandboxSpec.DEFAULT_WORKDIR)) sandbox.files().mkdir(spec.workdir());
         } catch (RuntimeException | IOException e) {
             sandbox.kill();
             throw new SandboxException("cannot prepare sandbox " + id + ": " + e.getMessage(), e);
@@ -292,7 +363,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
         Path dir = dirOf(id).orElseThrow(() -> new SandboxNotFoundException(id));
         if (!isAlive(dir)) throw new SandboxNotFoundException(id);
         try {
-            return new LocalSandbox(this, dir, SandboxState.read(dir.resolve("sandbox.json")), rt.cgroups());
+            SandboxState state = SandboxState.read(dir.resolve("sandbox.json"));
+            if (state.pool().isPresent()) throw new SandboxNotFoundException(id);
+            return new LocalSandbox(this, dir, state, rt.cgroups());
         } catch (IOException e) {
             throw new SandboxNotFoundException(id);
         }
@@ -308,7 +381,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 continue;
             }
             try {
-                SandboxInfo info = SandboxState.read(dir.resolve("sandbox.json")).info(dir);
+                SandboxState state = SandboxState.read(dir.resolve("sandbox.json"));
+                if (state.pool().isPresent()) continue; // ready in a warm pool, nobody's yet
+                SandboxInfo info = state.info(dir);
                 if (query.matches(info)) result.add(info);
             } catch (IOException e) {
                 // still starting, or ended between the two reads
@@ -330,6 +405,14 @@ public final class LocalSandboxProvider implements SandboxProvider {
         try {
             return killSandbox(dir);
         } finally {
+            // the supervisor removes only the files it made; a networked sandbox's egress config is left
+            if (Files.isDirectory(dir) && !isAlive(dir)) {
+                try {
+                    HostEtc.deleteTree(dir);
+                } catch (IOException e) {
+                    // the next sweep retries
+                }
+            }
             Path net = home.resolve("net").resolve(dir.getFileName().toString());
             if (Files.exists(net)) {
                 try {
@@ -389,6 +472,21 @@ public final class LocalSandboxProvider implements SandboxProvider {
             // nothing more we can do; the next sweep cleans up
         }
         reap(dir);
+    }
+
+    /** Live sandboxes still waiting in some warm pool, of any owner. */
+    List<LocalSandbox> pooled() {
+        Runtime rt = runtime();
+        List<LocalSandbox> out = new ArrayList<>();
+        for (Path dir : stateDirs()) {
+            try {
+                SandboxState state = SandboxState.read(dir.resolve("sandbox.json"));
+                if (state.pool().isPresent() && isAlive(dir)) out.add(new LocalSandbox(this, dir, state, rt.cgroups()));
+            } catch (IOException e) {
+                // starting or ended
+            }
+        }
+        return out;
     }
 
     Optional<Path> dirOf(String id) {

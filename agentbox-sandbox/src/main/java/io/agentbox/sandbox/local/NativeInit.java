@@ -27,17 +27,31 @@ final class NativeInit {
             throw new SandboxException("cannot read the sandbox init: " + e.getMessage(), e);
         }
         Path target = home.resolve("bin").resolve("agentbox-init-" + sha256(binary).substring(0, 16));
-        if (Files.isExecutable(target)) return target;
         try {
-            Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(target.getParent(), ".init-", ".tmp");
-            Files.write(tmp, binary);
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (!Files.isExecutable(target)) {
+                Files.createDirectories(target.getParent());
+                Path tmp = Files.createTempFile(target.getParent(), ".init-", ".tmp");
+                Files.write(tmp, binary);
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+            linkFastPath(target);
             return target;
         } catch (IOException e) {
             throw new SandboxException("cannot install the sandbox init into " + target.getParent() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code <home>/bin/agentbox-fast}: the init of the newest build that ran here, which the launcher
+     * asks first for {@code sandbox exec} (it hands back what it cannot serve). Repointed atomically.
+     */
+    private static void linkFastPath(Path init) throws IOException {
+        Path link = init.resolveSibling("agentbox-fast");
+        if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).equals(init.getFileName())) return;
+        Path tmp = init.resolveSibling(".fast-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Files.createSymbolicLink(tmp, init.getFileName());
+        Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static String sha256(byte[] data) {

@@ -17,10 +17,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What {@code sandboxes/<id>/sandbox.json} holds: everything another process needs to address the
- * sandbox (its spec as created, its deadline, its cgroups and template environment).
+ * sandbox (its spec as created, its deadline, its cgroups and template environment). {@code pool}
+ * names the owner ({@code pid@start}) of a warm-pool sandbox nobody has taken yet: such a sandbox is
+ * invisible to {@code list} and {@code connect} until it is handed out.
  */
 record SandboxState(
         String id,
@@ -32,13 +35,19 @@ record SandboxState(
         Map<String, String> templateEnv,
         Resources resources,
         String network,
-        String workdir) {
+        String workdir,
+        Optional<String> pool) {
 
     static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .registerModule(new Jdk8Module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    SandboxState {
+        // absent in the state files of sandboxes made before pools existed
+        pool = pool == null ? Optional.empty() : pool;
+    }
 
     /** The info of the sandbox whose state directory is {@code dir} (its live network policy included). */
     SandboxInfo info(Path dir) {
@@ -48,7 +57,7 @@ record SandboxState(
     }
 
     SandboxState withExpiresAt(Instant t) {
-        return new SandboxState(id, template, createdAt, t, metadata, env, templateEnv, resources, network, workdir);
+        return new SandboxState(id, template, createdAt, t, metadata, env, templateEnv, resources, network, workdir, pool);
     }
 
     byte[] toJson() {

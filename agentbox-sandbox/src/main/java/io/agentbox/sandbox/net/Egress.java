@@ -104,7 +104,7 @@ public final class Egress {
             location(c).ifPresent(parts::add);
         }
         for (String optional : List.of("org.bouncycastle.jce.provider.BouncyCastleProvider", "org.bouncycastle.cert.X509v3CertificateBuilder",
-                "org.bouncycastle.util.Arrays")) {
+                "org.bouncycastle.util.Arrays", "org.bouncycastle.asn1.edec.EdECObjectIdentifiers")) {
             try {
                 location(Class.forName(optional)).ifPresent(parts::add);
             } catch (ClassNotFoundException e) {

@@ -94,8 +94,8 @@ public final class Templates {
             fi
             chown 1000:1000 /workspace
             chown -R 1000:1000 /home/user
-            rm -f /etc/resolv.conf
-            : > /etc/resolv.conf
+            # emptied on the host after debootstrap; while a build runs, the egress's resolver is bound over it
+            if ! mountpoint -q /etc/resolv.conf; then rm -f /etc/resolv.conf; : > /etc/resolv.conf; fi
             printf '127.0.0.1\\tlocalhost\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n' > /etc/hosts
             echo agentbox > /etc/hostname
             command -v bash >/dev/null || { echo "the rootfs has no bash" >&2; exit 1; }
@@ -377,6 +377,7 @@ public final class Templates {
         private final long startNanos = System.nanoTime();
         private final Object processLock = new Object();
         private Process current;
+        private BuildSandbox sandbox;
         private boolean aborted;
 
         Build(TemplateSpec spec, BuildListener listener) {
@@ -438,36 +439,61 @@ public final class Templates {
                         // a private mount namespace that vanishes with it, so no host mount is ever left under the rootfs
                         tools.setpriv(), "--pdeathsig", "KILL", "--",
                         tools.unshare(), "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "--",
-                        tools.debootstrap(), "--variant=minbase"));
+                        tools.debootstrap(), "--variant=minbase", "--foreign"));
                 if (!apt.isEmpty()) debootstrap.add("--include=" + String.join(",", apt));
                 debootstrap.addAll(List.of(spec.suite(), rootfs.toString(), spec.mirror()));
-                steps.add(Step.of(debootstrapped, exec(debootstrap),
-                        exec(inRootfs(tools, rootfs, false, true, Map.of(), List.of(), "/bin/sh", "-c", FIXUPS)),
+                // The first stage (download, verify, unpack) on the host; the second, which runs the
+                // packages' maintainer scripts, confined like every later step.
+                steps.add(Step.of(debootstrapped, exec(debootstrap), tail -> prepareForSandbox(rootfs, tail),
+                        // container=lxc: skips the probe that the target allows device nodes (mknod is not a
+                        // build capability; the sandbox's /dev is its own)
+                        inBuild(rootfs, Map.of("container", "lxc"), Optional.empty(), "/debootstrap/debootstrap", "--second-stage"),
+                        inBuild(rootfs, Map.of(), Optional.empty(), "/bin/sh", "-c", FIXUPS),
                         tail -> keepAsBase(rootfs, base, tail)));
             }
             if (!spec.npm().isEmpty()) {
                 List<String> npm = new ArrayList<>(List.of("npm", "install", "--global", "--no-audit", "--no-fund", "--no-update-notifier"));
                 npm.addAll(spec.npm());
                 steps.add(Step.of("npm install --global " + String.join(" ", spec.npm()),
-                        exec(inRootfs(tools, rootfs, true, true, spec.env(), List.of(), npm.toArray(String[]::new)))));
+                        inBuild(rootfs, spec.env(), Optional.empty(), npm.toArray(String[]::new))));
             }
             if (!spec.files().isEmpty()) {
-                List<String> binds = new ArrayList<>();
-                List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", COPY, "sh"));
-                for (int i = 0; i < spec.files().size(); i++) {
-                    TemplateSpec.FileCopy f = spec.files().get(i);
-                    binds.addAll(List.of("--ro-bind", f.src().toString(), "/tmp/agentbox-files/" + i));
-                    command.addAll(List.of(f.dst(), f.mode().orElse("")));
-                }
-                steps.add(Step.of("copy " + count(spec.files().size(), "file"),
-                        exec(inRootfs(tools, rootfs, false, true, Map.of(), binds, command.toArray(String[]::new)))));
+                List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", BuildSandbox.unpackSources() + COPY, "sh"));
+                for (TemplateSpec.FileCopy f : spec.files()) command.addAll(List.of(f.dst(), f.mode().orElse("")));
+                List<Path> sources = spec.files().stream().map(TemplateSpec.FileCopy::src).toList();
+                steps.add(Step.of("copy " + count(spec.files().size(), "file"), tail -> inBuild(rootfs, Map.of(),
+                        Optional.of(BuildSandbox.packSources(sources)), command.toArray(String[]::new)).run(tail)));
             }
             for (String run : spec.run()) {
-                steps.add(Step.of("run: " + abbreviate(run), exec(inRootfs(tools, rootfs, true, true, spec.env(), List.of(), "/bin/sh", "-c", run))));
+                steps.add(Step.of("run: " + abbreviate(run), inBuild(rootfs, spec.env(), Optional.empty(), "/bin/sh", "-c", run)));
             }
             steps.add(Step.of("finalize: user, directories, clean caches",
-                    exec(inRootfs(tools, rootfs, false, false, Map.of(), List.of(), "/bin/sh", "-c", FIXUPS + CLEANUP))));
+                    inBuild(rootfs, Map.of(), Optional.empty(), "/bin/sh", "-c", FIXUPS + CLEANUP),
+                    tail -> endSandbox()));
             return steps;
+        }
+
+        /**
+         * Readies debootstrap's first stage for the build sandbox, still in debootstrap's trust (nothing of a
+         * package has run yet): the directories the sandbox mounts over, and an empty resolver configuration
+         * instead of the host's, which debootstrap copies in (a template carries none, and build steps cannot
+         * replace a file the egress resolver is bound over).
+         */
+        private int prepareForSandbox(Path rootfs, Deque<String> tail) throws IOException {
+            for (String d : List.of("etc", "proc", "dev", "tmp", "run")) {
+                Path p = rootfs.resolve(d);
+                // debootstrap links /proc to the host's when it thinks it runs in a container
+                if (!d.equals("etc") && Files.isSymbolicLink(p)) Files.delete(p);
+                if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) Files.createDirectory(p);
+                if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    line("/" + d + " of the debootstrap result is not a directory", tail);
+                    return 1;
+                }
+            }
+            Path resolv = rootfs.resolve("etc/resolv.conf");
+            Files.deleteIfExists(resolv);
+            Files.createFile(resolv);
+            return 0;
         }
 
         private Action exec(List<String> command) {
@@ -484,27 +510,35 @@ public final class Templates {
         }
 
         /**
-         * A command as root over the writable rootfs. Root without a user namespace, because apt and dpkg
-         * chown files to system users that a one-uid mapping cannot represent.
+         * A command as root in the build's sandbox over the writable rootfs (started by the first such
+         * command of the build); see {@link BuildSandbox} for its confinement.
          */
-        private List<String> inRootfs(Tools tools, Path rootfs, boolean network, boolean privateTmp, Map<String, String> env,
-                                      List<String> binds, String... command) {
-            List<String> a = new ArrayList<>(List.of(tools.bwrap(), "--die-with-parent", "--unshare-pid", "--unshare-ipc",
-                    "--unshare-uts", "--hostname", "agentbox-build"));
-            if (!network) a.add("--unshare-net");
-            a.addAll(List.of("--bind", rootfs.toString(), "/", "--proc", "/proc", "--dev", "/dev"));
-            // a private /tmp keeps build scratch files out of the template; finalize cleans the real one
-            if (privateTmp) a.addAll(List.of("--tmpfs", "/tmp"));
-            if (network && Files.exists(Path.of("/etc/resolv.conf"))) a.addAll(List.of("--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"));
-            a.addAll(binds);
-            a.add("--clearenv");
-            Map<String, String> vars = new TreeMap<>(Map.of("PATH", PATH, "HOME", "/root", "LANG", "C.UTF-8", "DEBIAN_FRONTEND", "noninteractive"));
-            if (network) vars.putAll(proxyEnv());
-            vars.putAll(env);
-            vars.forEach((k, v) -> a.addAll(List.of("--setenv", k, v)));
-            a.addAll(List.of("--chdir", "/"));
-            a.addAll(List.of(command));
-            return a;
+        private Action inBuild(Path rootfs, Map<String, String> env, Optional<byte[]> stdin, String... command) {
+            return tail -> {
+                BuildSandbox box;
+                synchronized (processLock) {
+                    if (aborted || Thread.currentThread().isInterrupted()) throw new InterruptedException();
+                    if (sandbox == null) sandbox = BuildSandbox.start(dir.getParent(), spec.name(), rootfs, proxyEnv());
+                    box = sandbox;
+                }
+                if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
+                int exit = box.run(List.of(command), env, stdin, line -> line(line, tail));
+                synchronized (processLock) {
+                    if (aborted) throw new InterruptedException();
+                }
+                return exit;
+            };
+        }
+
+        /** Ends the build's sandbox, so that nothing has the rootfs mounted when it is moved into place. */
+        private int endSandbox() {
+            BuildSandbox box;
+            synchronized (processLock) {
+                box = sandbox;
+                sandbox = null;
+            }
+            if (box != null) box.close();
+            return 0;
         }
 
         private void runSteps(List<Step> steps) throws IOException {
@@ -550,15 +584,17 @@ public final class Templates {
             }
         }
 
+        private void line(String line, Deque<String> tail) {
+            String shown = line.stripTrailing();
+            if (shown.length() > MAX_LINE) shown = shown.substring(0, MAX_LINE) + "…";
+            if (tail.size() == OUTPUT_TAIL_LINES) tail.removeFirst();
+            tail.addLast(shown);
+            listener.output(shown);
+        }
+
         private void pump(Process process, Deque<String> tail) {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    String shown = line.stripTrailing();
-                    if (shown.length() > MAX_LINE) shown = shown.substring(0, MAX_LINE) + "…";
-                    if (tail.size() == OUTPUT_TAIL_LINES) tail.removeFirst();
-                    tail.addLast(shown);
-                    listener.output(shown);
-                }
+                for (String line; (line = in.readLine()) != null; ) line(line, tail);
             } catch (IOException e) {
                 // the process was killed: its output ends here
             }
@@ -572,6 +608,14 @@ public final class Templates {
                 p = current;
             }
             if (p != null) kill(p);
+            endSandbox();
+            if (Files.isDirectory(work)) {
+                try {
+                    BuildSandbox.killAll(dir.getParent(), work.resolve("rootfs"));
+                } catch (RuntimeException e) {
+                    // no sandbox could be listed: none was started
+                }
+            }
             killStragglers(work);
             try {
                 deleteTree(work);

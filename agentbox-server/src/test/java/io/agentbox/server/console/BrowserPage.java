@@ -121,9 +121,30 @@ final class BrowserPage implements AutoCloseable {
                 + "; e.dispatchEvent(new Event('change', {bubbles: true})); })()");
     }
 
-    void press(String key, int code) {
-        send("Input.dispatchKeyEvent", Map.of("type", "keyDown", "key", key, "code", key, "windowsVirtualKeyCode", code));
-        send("Input.dispatchKeyEvent", Map.of("type", "keyUp", "key", key, "code", key, "windowsVirtualKeyCode", code));
+    /** Presses and releases a key: {@code Tab}, {@code Enter}, {@code Escape}, … */
+    void press(String key) {
+        int code = switch (key) {
+            case "Tab" -> 9;
+            case "Enter" -> 13;
+            case "Escape" -> 27;
+            case " " -> 32;
+            default -> throw new IllegalArgumentException(key);
+        };
+        Map<String, Object> down = new java.util.HashMap<>(Map.of("type", "keyDown", "key", key, "code", key.equals(" ") ? "Space" : key,
+                "windowsVirtualKeyCode", code));
+        if (key.equals("Enter")) down.put("text", "\r");
+        if (key.equals(" ")) down.put("text", " ");
+        send("Input.dispatchKeyEvent", down);
+        send("Input.dispatchKeyEvent", Map.of("type", "keyUp", "key", key, "code", key.equals(" ") ? "Space" : key, "windowsVirtualKeyCode", code));
+    }
+
+    /** Presses Tab until the focused element matches the selector; fails after {@code max} presses. */
+    void tabTo(String selector, int max) {
+        for (int i = 0; i < max; i++) {
+            press("Tab");
+            if (eval("!!document.activeElement?.matches(" + js(selector) + ")").asBoolean()) return;
+        }
+        throw new AssertionError("Tab never reached " + selector + "; focus is on " + eval("document.activeElement?.outerHTML.slice(0, 200)").asText());
     }
 
     void screenshot(Path file) throws java.io.IOException {
