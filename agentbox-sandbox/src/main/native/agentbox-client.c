@@ -1,7 +1,8 @@
 /*
  * agentbox-init client LAUNCHER HOME sandbox exec [OPTIONS] ID [--] CMD...
+ * agentbox-init client LAUNCHER HOME sandbox kill ID
  *
- * The fast path of `agentbox sandbox exec`: the launcher hands the command line to this before it
+ * The fast path of `agentbox sandbox exec` (and `kill`): the launcher hands the command line to this before it
  * starts a JVM, and this speaks the control protocol (documented in agentbox-init.c, served by the same
  * binary) to the sandbox's init directly. A JVM start costs a few hundred milliseconds; this costs one
  * round trip. It handles the common shape only (--timeout, --cwd, --env, --user, --max-output) and
@@ -262,15 +263,60 @@ static bool overridden(const buf_t *env, const char *kv) {
     return false;
 }
 
+/* LocalSandboxProvider.dirOf: sbx_ and 8 to 64 of [a-z0-9] */
 static bool valid_id(const char *id) {
-    if (strncmp(id, "sbx_", 4) != 0 || strlen(id) > 64 || !id[4]) return false;
+    size_t n = strlen(id);
+    if (strncmp(id, "sbx_", 4) != 0 || n < 4 + 8 || n > 4 + 64) return false;
     for (const char *p = id + 4; *p; p++) if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) return false;
     return true;
 }
 
+/* Whether the sandbox's supervisor still holds its lock (LocalSandboxProvider.isAlive), on an open fd. */
+static bool locked(int fd) {
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_OFD_SETLK, &fl) < 0) return true;
+    fl.l_type = F_UNLCK;
+    fcntl(fd, F_OFD_SETLK, &fl);
+    return false;
+}
+
+/*
+ * `sandbox kill ID` as LocalSandboxProvider.kill does it: ask init to end (the kernel takes every
+ * process with it), then wait for the supervisor to remove the sandbox, which releases its lock.
+ * A sandbox with a network (host-side state the JVM removes) or one already dead (the JVM reaps it
+ * and reports it) goes to the JVM.
+ */
+static int kill_sandbox(const char *home, int argc, char **argv) {
+    if (argc != 7 || !valid_id(argv[6])) return fallback("a kill the fast path does not serve");
+    const char *id = argv[6];
+    char path[PATH_MAX];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/net/%s", home, id);
+    if (lstat(path, &st) == 0) return fallback("the sandbox has a network");
+    snprintf(path, sizeof path, "%s/sandboxes/%s/lock", home, id);
+    int lock = open(path, O_WRONLY | O_CLOEXEC);
+    if (lock < 0 || !locked(lock)) return fallback("the sandbox is not running");
+    snprintf(path, sizeof path, "%s/sandboxes/%s/ctl.sock", home, id);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof sa.sun_path) return fallback("a socket path too long");
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) return fallback("the sandbox does not answer");
+    send_frame(fd, 'Q', "", 0);
+    /* the supervisor's cleanup takes a few milliseconds */
+    for (long long end = now_ms() + 10000, pause = 100; now_ms() < end; pause = pause < 2000 ? pause + 100 : 2000) {
+        if (!locked(lock)) return 0;
+        usleep((useconds_t)pause);
+    }
+    /* a supervisor that did not finish: the JVM's kill takes it down the hard way */
+    setenv("AGENTBOX_FAST_PATH", "off", 1);
+    execv(launcher, orig_argv);
+    return 1;
+}
+
 int client_main(int argc, char **argv) {
-    if (argc < 6 || strcmp(argv[4], "sandbox") != 0 || strcmp(argv[5], "exec") != 0) {
-        fprintf(stderr, "usage: agentbox-init client LAUNCHER HOME sandbox exec ...\n");
+    if (argc < 6 || strcmp(argv[4], "sandbox") != 0 || (strcmp(argv[5], "exec") != 0 && strcmp(argv[5], "kill") != 0)) {
+        fprintf(stderr, "usage: agentbox-init client LAUNCHER HOME sandbox exec|kill ...\n");
         return 2;
     }
     launcher = argv[2];
@@ -279,6 +325,7 @@ int client_main(int argc, char **argv) {
     orig_argv[0] = (char *)launcher; /* execv(launcher, [launcher, sandbox, exec, ...]) */
     const char *mode = getenv("AGENTBOX_FAST_PATH");
     if (mode && strcmp(mode, "off") == 0) return fallback("off");
+    if (strcmp(argv[5], "kill") == 0) return kill_sandbox(home, argc, argv);
 
     long long timeout_ms = -1, max_output = DEFAULT_MAX_OUTPUT;
     const char *cwd = NULL, *user = "user", *id = NULL;

@@ -101,6 +101,25 @@ class FastExecIT {
     }
 
     @Test
+    void killEndsTheSandboxAsTheJvmPathDoes() {
+        AgentboxProcess.Result created = agentbox.run("sandbox", "create", "--json");
+        String other = created.stdout().replaceAll("(?s).*\"id\":\"(sbx_[a-z0-9]+)\".*", "$1").trim();
+        AgentboxProcess.Result killed = agentbox.withEnv(Map.of("AGENTBOX_FAST_PATH", "require"))
+                .run(AgentboxProcess.launcher("sandbox", "kill", other), null, new byte[0]);
+        assertThat(killed.exitCode()).as(killed.toString()).isZero();
+        assertThat(killed.stdout()).isEmpty();
+        assertThat(killed.stderr()).isEmpty();
+        assertThat(home.resolve("sandboxes").resolve(other)).as("its supervisor removed it").doesNotExist();
+        assertThat(provider.list(SandboxQuery.ALL)).noneMatch(i -> i.id().equals(other));
+        // a second kill finds nothing: the JVM says so, whichever path was asked
+        AgentboxProcess.Result again = agentbox.run(AgentboxProcess.launcher("sandbox", "kill", other), null, new byte[0]);
+        AgentboxProcess.Result jvm = agentbox.withEnv(Map.of("AGENTBOX_FAST_PATH", "off"))
+                .run(AgentboxProcess.launcher("sandbox", "kill", other), null, new byte[0]);
+        assertThat(again.exitCode()).isNotZero().isEqualTo(jvm.exitCode());
+        assertThat(again.stderr()).isEqualTo(jvm.stderr());
+    }
+
+    @Test
     void whatTheNativePathDoesNotServeGoesToTheJvmUnchanged() throws IOException {
         String[][] handedBack = {
                 {"--help"},

@@ -214,6 +214,8 @@ public final class AgentboxServer implements AutoCloseable {
 
         int reconciled = runService.reconcile();
         if (reconciled > 0) LOG.warn("{} run(s) were in flight when this node last stopped; they failed with 'server restarted'", reconciled);
+        int swept = sandboxes.sweepEnded();
+        if (swept > 0) LOG.warn("{} sandbox(es) of this node had ended while it was down (their runs were reconciled elsewhere); killed", swept);
 
         List<ApiRoute> routes = new ArrayList<>();
         routes.addAll(new RunRoutes(runService, artifacts, stream).routes());

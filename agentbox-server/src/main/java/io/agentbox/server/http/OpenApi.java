@@ -113,7 +113,7 @@ public final class OpenApi {
                 .required("createdBy", Schema.string()).required("createdAt", Schema.string().format("date-time"))
                 .prop("startedAt", Schema.string().format("date-time").nullable())
                 .prop("finishedAt", Schema.string().format("date-time").nullable())
-                .prop("sandboxId", Schema.string().nullable()).prop("result", Schema.string().nullable())
+                .prop("sandboxId", Schema.string().nullable()).prop("nodeId", Schema.string().nullable()).prop("result", Schema.string().nullable())
                 .prop("usage", Schema.anyObject().nullable()).prop("cost", Schema.anyObject().nullable())
                 .prop("turns", Schema.integer().nullable()).prop("durationMs", Schema.integer().nullable())
                 .prop("error", Schema.object().prop("category", Schema.string()).prop("message", Schema.string()).nullable())

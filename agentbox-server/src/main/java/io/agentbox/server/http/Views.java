@@ -84,6 +84,7 @@ public final class Views {
         Json.put(o, "startedAt", r.startedAt());
         Json.put(o, "finishedAt", r.finishedAt());
         Json.put(o, "sandboxId", r.sandboxId());
+        Json.put(o, "nodeId", r.nodeId());
         Json.put(o, "result", r.result());
         Json.put(o, "usage", r.usageJson().map(Json::parse));
         Json.put(o, "cost", r.costJson().map(Json::parse));

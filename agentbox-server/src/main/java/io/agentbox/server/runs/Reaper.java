@@ -67,7 +67,7 @@ public final class Reaper implements AutoCloseable {
         }
         for (Run r : runs.olderThan(IN_FLIGHT, RunStore.TimeColumn.HEARTBEAT_AT, now.minus(config.heartbeatTimeout()))) {
             runService.terminate(r, RunStatus.FAILED, ErrorCategory.INTERNAL,
-                    "node " + r.nodeId().orElse("?") + " stopped sending heartbeats");
+                    "node lost: " + r.nodeId().orElse("?") + " sent no heartbeat for " + Durations.format(config.heartbeatTimeout()));
             ended.add(r);
         }
         for (Runnable sweep : extraSweeps) sweep.run();

@@ -63,7 +63,15 @@ public final class RunStateMachine {
      */
     public boolean transition(String runId, RunStatus from, RunStatus to, RunUpdate update, Optional<RunStore.EventDraft> event) {
         if (!allowed(from, to)) throw new IllegalTransitionException(from, to);
-        RunStore.Transition t = runs.transition(runId, from, to, update, event, clock.instant());
+        return announce(runId, to, runs.transition(runId, from, to, update, event, clock.instant()));
+    }
+
+    /** {@code queued → booting} while the workspace is under {@code quota} runs in flight over every node. */
+    public boolean claim(String runId, String workspaceId, int quota, RunUpdate update) {
+        return announce(runId, RunStatus.BOOTING, runs.claim(runId, workspaceId, quota, update, clock.instant()));
+    }
+
+    private boolean announce(String runId, RunStatus to, RunStore.Transition t) {
         if (!t.applied()) return false;
         t.event().ifPresent(bus::publish);
         for (BiConsumer<String, RunStatus> l : listeners) l.accept(runId, to);

@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +55,7 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean closed;
     private Thread loop;
     private Instant lastHeartbeat = Instant.EPOCH;
+    private Instant startedAt = Instant.EPOCH;
 
     public Scheduler(ServerConfig config, RunStore runs, EventStore events, TenancyStore tenancy, RunStateMachine stateMachine,
                      Budgets budgets, SandboxService sandboxes, RunExecutor executor, Clock clock) {
@@ -70,6 +72,8 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public void start() {
+        startedAt = clock.instant();
+        runs.nodeHeartbeat(config.nodeId(), startedAt, startedAt);
         loop = Thread.ofPlatform().daemon().name("agentbox-scheduler").start(this::loop);
     }
 
@@ -96,6 +100,7 @@ public final class Scheduler implements AutoCloseable {
                 Instant now = clock.instant();
                 if (!lastHeartbeat.plus(config.heartbeatInterval()).isAfter(now)) {
                     runs.heartbeat(config.nodeId(), now);
+                    runs.nodeHeartbeat(config.nodeId(), startedAt, now);
                     lastHeartbeat = now;
                 }
                 for (Run r : runs.cancelRequested(config.nodeId())) {
@@ -118,10 +123,20 @@ public final class Scheduler implements AutoCloseable {
         if (queued.isEmpty()) return;
         Map<String, Integer> busy = new HashMap<>(runs.activeByWorkspace());
         Map<String, Optional<Workspace>> workspaces = new HashMap<>();
+        Set<String> liveNodes = null;
         for (Run run : queued) {
             if (free <= 0 || !accepting) return;
             Optional<Workspace> ws = workspaces.computeIfAbsent(run.workspaceId(), tenancy::workspace);
             if (ws.isEmpty()) continue;
+            if (run.sessionId().isPresent()) {
+                // a session's sandbox lives on the node that made it: its turns wait for that node while it
+                // is alive; when it is lost, any node takes the turn (and the agent makes a new sandbox)
+                Optional<String> home = runs.lastNodeOfSession(run.sessionId().get());
+                if (home.isPresent() && !home.get().equals(config.nodeId())) {
+                    if (liveNodes == null) liveNodes = runs.liveNodes(clock.instant().minus(config.heartbeatTimeout()));
+                    if (liveNodes.contains(home.get())) continue;
+                }
+            }
             int quota = ws.get().maxConcurrentRuns().orElse(config.workspaceConcurrency());
             if (busy.getOrDefault(run.workspaceId(), 0) >= quota) continue;
             Optional<String> overBudget = budgets.exceeded(ws.get());
@@ -133,7 +148,7 @@ public final class Scheduler implements AutoCloseable {
             }
             Instant now = clock.instant();
             RunUpdate claim = RunUpdate.builder().nodeId(config.nodeId()).startedAt(now).deadlineAt(now.plus(lifetime(run, config))).build();
-            if (!stateMachine.transition(run.id(), RunStatus.QUEUED, RunStatus.BOOTING, claim, Optional.empty())) continue;
+            if (!stateMachine.claim(run.id(), run.workspaceId(), quota, claim)) continue;
             busy.merge(run.workspaceId(), 1, Integer::sum);
             free--;
             launch(run);

@@ -1,6 +1,7 @@
 package io.agentbox.server.sandboxes;
 
 import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.SandboxInfo;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.sandbox.SandboxSpec;
@@ -94,6 +95,22 @@ public final class SandboxService {
         } catch (RuntimeException e) {
             LOG.warn("could not list sandboxes of {}: {}", ownerId, e.getMessage());
         }
+    }
+
+    /**
+     * Start-up sweep: live sandboxes of this node that the database says have ended (another node
+     * reconciled their run while this one was down) or never heard of (this node died between creating
+     * and recording one). A session's sandbox that is still recorded live stays for the session.
+     */
+    public int sweepEnded() {
+        int n = 0;
+        for (SandboxInfo info : provider.list(SandboxQuery.metadata(Map.of(META_NODE, nodeId)))) {
+            Optional<SandboxRecord> r = store.find(info.id());
+            if (r.isPresent() && r.get().endedAt().isEmpty()) continue;
+            kill(info.id(), r.flatMap(SandboxRecord::endReason).orElse("node restarted"));
+            n++;
+        }
+        return n;
     }
 
     /** Live sandboxes of this server as the provider sees them. */

@@ -1,5 +1,7 @@
 package io.agentbox.server.store;
 
+import org.jdbi.v3.core.Handle;
+
 import io.agentbox.server.model.Page;
 import io.agentbox.server.model.Run;
 import io.agentbox.server.model.RunEvent;
@@ -106,7 +108,46 @@ public final class JdbiRunStore implements RunStore {
 
     @Override
     public Transition transition(String id, RunStatus from, RunStatus to, RunUpdate u, Optional<EventDraft> event, Instant now) {
+        return db.writeOrdered(h -> transition(h, id, from, to, u, event, now));
+    }
+
+    @Override
+    public Transition claim(String id, String workspaceId, int quota, RunUpdate u, Instant now) {
         return db.writeOrdered(h -> {
+            // PostgreSQL: claims of one workspace queue on a lock held to the end of the transaction, so each
+            // counts the claims committed before it (SQLite has a single writer: its writes are already serial)
+            if (db.kind() == Database.Kind.POSTGRESQL) {
+                h.createQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(:ws))) l").bind("ws", workspaceId).mapTo(Integer.class).one();
+            }
+            int inFlight = h.createQuery("SELECT COUNT(*) FROM runs WHERE workspace_id = :ws AND status IN (<st>)")
+                    .bind("ws", workspaceId).bindList("st", IN_FLIGHT).mapTo(Integer.class).one();
+            if (inFlight >= quota) return Transition.STALE;
+            return transition(h, id, RunStatus.QUEUED, RunStatus.BOOTING, u, Optional.empty(), now);
+        });
+    }
+
+    @Override
+    public void nodeHeartbeat(String nodeId, Instant startedAt, Instant now) {
+        db.writeOrdered(h -> h.createUpdate("INSERT INTO nodes (node_id, started_at, heartbeat_at) VALUES (:n, :s, :at) "
+                        + "ON CONFLICT (node_id) DO UPDATE SET started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at")
+                .bind("n", nodeId).bind("s", startedAt.toEpochMilli()).bind("at", now.toEpochMilli()).execute());
+    }
+
+    @Override
+    public java.util.Set<String> liveNodes(Instant since) {
+        return db.read(h -> java.util.Set.copyOf(h.createQuery("SELECT node_id FROM nodes WHERE heartbeat_at > :since")
+                .bind("since", since.toEpochMilli()).mapTo(String.class).list()));
+    }
+
+    @Override
+    public Optional<String> lastNodeOfSession(String sessionId) {
+        return db.read(h -> h.createQuery("SELECT node_id FROM runs WHERE session_id = :s AND node_id IS NOT NULL "
+                        + "ORDER BY created_at DESC, id DESC LIMIT 1")
+                .bind("s", sessionId).mapTo(String.class).findOne());
+    }
+
+    private static Transition transition(Handle h, String id, RunStatus from, RunStatus to, RunUpdate u, Optional<EventDraft> event, Instant now) {
+        {
             StringBuilder sql = new StringBuilder("UPDATE runs SET status = :to");
             List<String> sets = new ArrayList<>();
             Map<String, Object> values = new HashMap<>();
@@ -130,7 +171,7 @@ public final class JdbiRunStore implements RunStore {
             if (update.execute() != 1) return Transition.STALE;
             Optional<RunEvent> appended = event.map(e -> JdbiEventStore.append(h, id, e.type(), e.dataJson(), now));
             return new Transition(true, appended);
-        });
+        }
     }
 
     private static void set(List<String> sets, Map<String, Object> values, String column, Optional<?> value) {

@@ -35,6 +35,22 @@ public interface RunStore {
     Transition transition(String id, RunStatus from, RunStatus to, RunUpdate update,
                                             Optional<EventDraft> event, Instant now);
 
+    /**
+     * The scheduler's claim: {@code queued → booting} like {@link #transition}, applied only while the
+     * workspace has fewer than {@code quota} runs in flight over all nodes. Counting and claiming are
+     * one step, so two nodes cannot both take the last slot.
+     */
+    Transition claim(String id, String workspaceId, int quota, RunUpdate update, Instant now);
+
+    /** Marks the node itself alive (its row in {@code nodes}). */
+    void nodeHeartbeat(String nodeId, Instant startedAt, Instant now);
+
+    /** Nodes whose heartbeat is newer than {@code since}. */
+    java.util.Set<String> liveNodes(Instant since);
+
+    /** The node that ran the session's latest run that reached a node. */
+    Optional<String> lastNodeOfSession(String sessionId);
+
     /** Records the sandbox serving the run as soon as it exists, so nothing can be orphaned. */
     void setSandbox(String id, String sandboxId);
 
