@@ -51,7 +51,7 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
      */
     record NetMounts(Optional<Path> resolvConf, Optional<Path> caCert, Optional<Path> caBundle) {
         static final NetMounts NONE = new NetMounts(Optional.empty(), Optional.empty(), Optional.empty());
-        static final String CA_IN_SANDBOX = "/run/agentbox/ca.crt";
+        static final String CA_IN_SANDBOX = "/run/agentbox-ca.crt"; // /run/agentbox is root-only
         static final String SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
     }
 
