@@ -46,7 +46,7 @@ public record Pool(String template, int size, Duration idleTimeout, NetworkPolic
     /** Whether a sandbox of this pool can serve {@code spec} (see the shape above). */
     public boolean serves(SandboxSpec spec) {
         return spec.template().equals(template) && spec.network().equals(network)
-                && spec.resources().diskMb() == diskMb && spec.secrets().isEmpty() && !spec.auditAll();
+                && spec.resources().diskMb() == diskMb && spec.secrets().isEmpty() && spec.routes().isEmpty() && !spec.auditAll();
     }
 
     /**

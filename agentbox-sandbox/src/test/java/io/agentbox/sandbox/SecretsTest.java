@@ -214,4 +214,43 @@ class SecretsTest {
             assertThat(e.reason()).startsWith("secret not available to the egress");
         });
     }
+
+    @Test
+    void nodeReachesARouteAndASecretHostOverHttps() {
+        Sandbox s = sandboxes.create(SandboxSpec.builder().timeout(Duration.ofMinutes(2))
+                .network(NetworkPolicy.allow("secret.test"))
+                .route(ROUTE, modelUri("/base"))
+                .secret(SecretInjection.withValue(ROUTE, "x-api-key", "ANTHROPIC_API_KEY", KEY))
+                .secret(SecretInjection.withValue("secret.test", "X-Api-Key", "TEST_API_KEY", KEY)).build());
+        // fetch ignores the proxy variables, so this is the transparent path; the sandbox CA comes from NODE_EXTRA_CA_CERTS
+        String js = "(async () => {\n"
+                + "  const a = await (await fetch('http://" + ROUTE + "/v1/messages', {method: 'POST', body: '{}', headers: {'x-api-key': 'placeholder'}})).text();\n"
+                + "  const b = await (await fetch('https://secret.test/headers')).text();\n"
+                + "  console.log(a.trim() + ' | ' + b.includes('X-Api-Key: " + KEY + "'));\n"
+                + "})().catch(e => { console.log('failed', e.cause || e); });\n";
+        s.files().write("/tmp/t.js", js);
+        assertThat(sh(s, "node /tmp/t.js 2>&1")).isEqualTo("model saw /base/v1/messages | true\n");
+        assertThat(seen).containsExactly("/base/v1/messages " + KEY + " 127.0.0.1:" + model.getAddress().getPort());
+    }
+
+    @Test
+    void specsWithRoutesAreNeverServedFromAPool() {
+        Pool pool = Pool.of("host", 1).network(NetworkPolicy.open());
+        SandboxSpec.Builder b = SandboxSpec.builder().network(NetworkPolicy.open());
+        assertThat(pool.serves(b.build())).isTrue();
+        assertThat(pool.serves(b.route(ROUTE, URI.create("http://127.0.0.1:1")).build())).isFalse();
+    }
+
+    @Test
+    void badRoutesAreRefusedClearly() {
+        SandboxSpec.Builder open = SandboxSpec.builder().network(NetworkPolicy.open());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SandboxSpec.builder().route(ROUTE, URI.create("http://127.0.0.1:1")).build())
+                .hasMessageContaining("routes need a network");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> open.build().toBuilder().route("nodot", URI.create("http://127.0.0.1:1")).build())
+                .hasMessageContaining("route host");
+        for (String bad : List.of("ftp://a.test/", "http:relative", "http://user:pw@a.test/", "https://a.test/?q=1")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> open.build().toBuilder().route(ROUTE, URI.create(bad)).build())
+                    .as(bad).hasMessageContaining("route target");
+        }
+    }
 }
