@@ -83,7 +83,7 @@ final class HostEtc {
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             if (!Files.isDirectory(dir)) throw e;
-            deleteTree(tmp); // another process won the race; theirs is identical
+            HostFiles.deleteTree(tmp); // another process won the race; theirs is identical
         }
         return dir;
     }
@@ -129,23 +129,6 @@ final class HostEtc {
 
             @Override
             public FileVisitResult visitFileFailed(Path f, IOException e) {
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(f);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                Files.deleteIfExists(d);
                 return FileVisitResult.CONTINUE;
             }
         });

@@ -414,7 +414,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
             // the supervisor removes only the files it made; a networked sandbox's egress config is left
             if (Files.isDirectory(dir) && !isAlive(dir)) {
                 try {
-                    HostEtc.deleteTree(dir);
+                    HostFiles.deleteTree(dir);
                 } catch (IOException e) {
                     // the next sweep retries
                 }
@@ -422,7 +422,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
             Path net = home.resolve("net").resolve(dir.getFileName().toString());
             if (Files.exists(net)) {
                 try {
-                    HostEtc.deleteTree(net);
+                    HostFiles.deleteTree(net);
                 } catch (IOException e) {
                     // the next sweep retries
                 }
@@ -526,7 +526,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
         // CA files of sandboxes that ended without anyone reaping them
         try (Stream<Path> s = Files.list(home.resolve("net"))) {
             for (Path d : s.filter(p -> p.getFileName().toString().startsWith("sbx_")).toList()) {
-                if (!Files.exists(sandboxes.resolve(d.getFileName().toString()))) HostEtc.deleteTree(d);
+                if (!Files.exists(sandboxes.resolve(d.getFileName().toString()))) HostFiles.deleteTree(d);
             }
         } catch (IOException e) {
             // nothing to sweep
@@ -558,9 +558,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
             }
         }
         try {
-            HostEtc.deleteTree(dir);
+            HostFiles.deleteTree(dir);
             Path net = home.resolve("net").resolve(id);
-            if (Files.exists(net)) HostEtc.deleteTree(net);
+            if (Files.exists(net)) HostFiles.deleteTree(net);
         } catch (IOException e) {
             // the next sweep retries
         }

@@ -1,5 +1,6 @@
 package io.agentbox.sandbox.template;
 
+import io.agentbox.sandbox.local.HostFiles;
 import io.agentbox.ErrorCategory;
 import io.agentbox.sandbox.Command;
 import io.agentbox.sandbox.CommandResult;
@@ -95,8 +96,8 @@ class TemplatesTest {
 
     @AfterAll
     static void deleteTemplates() throws IOException {
-        Templates.deleteTree(home.resolve("templates"));
-        Templates.deleteTree(specDir);
+        HostFiles.deleteTree(home.resolve("templates"));
+        HostFiles.deleteTree(specDir);
     }
 
     private static Path rootfs(TemplateInfo info) {
