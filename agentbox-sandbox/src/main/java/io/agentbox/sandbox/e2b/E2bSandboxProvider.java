@@ -71,6 +71,7 @@ public final class E2bSandboxProvider implements SandboxProvider {
 
     @Override
     public Sandbox create(SandboxSpec spec) {
+        if (!spec.mounts().isEmpty()) throw new SandboxException("read-only host mounts need local sandboxes; E2B sandboxes cannot see this machine's files");
         ObjectNode body = E2bClient.object();
         body.put("templateID", e2bTemplate(spec.template()));
         body.put("timeout", Math.max(1, (spec.timeout().toMillis() + 999) / 1000));
