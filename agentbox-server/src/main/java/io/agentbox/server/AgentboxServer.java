@@ -57,6 +57,7 @@ import io.agentbox.server.store.JdbiRunStore;
 import io.agentbox.server.store.JdbiSandboxStore;
 import io.agentbox.server.store.JdbiSessionStore;
 import io.agentbox.server.store.JdbiTenancyStore;
+import io.agentbox.server.store.JdbiTicketStore;
 import io.agentbox.server.store.TenancyStore;
 import io.agentbox.server.telemetry.HttpTracing;
 import io.agentbox.server.telemetry.Telemetry;
@@ -203,7 +204,8 @@ public final class AgentboxServer implements AutoCloseable {
         SessionService sessionService = new SessionService(config, sessionStore, runs, runService, sandboxes, clock);
         ArtifactService artifacts = new ArtifactService(artifactStore, runService, clock);
         openStreams = new OpenStreams(tenancy::revokedAmong, REVOCATION_CHECK).start();
-        Authenticator authenticator = new Authenticator(tenancy, clock, config.bootstrapKey(), tenant.ownerPrincipalId());
+        Authenticator authenticator = new Authenticator(tenancy, clock, config.bootstrapKey(), tenant.ownerPrincipalId(),
+                new JdbiTicketStore(db));
         TenancyService tenancyService = new TenancyService(tenancy, clock, keyId -> {
             openStreams.revoked(keyId);
             authenticator.tickets().revoked(keyId);

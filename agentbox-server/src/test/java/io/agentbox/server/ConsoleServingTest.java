@@ -4,6 +4,8 @@ import io.agentbox.server.auth.Caller;
 import io.agentbox.server.auth.StreamTickets;
 import io.agentbox.server.model.Role;
 import io.agentbox.server.support.Db;
+import io.agentbox.server.store.Database;
+import io.agentbox.server.store.JdbiTicketStore;
 import io.agentbox.server.support.ServerTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -13,6 +15,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,27 +70,32 @@ class ConsoleServingTest extends ServerTestBase {
     }
 
     @Test
-    void aTicketExpiresAndLeavesWithItsKey() {
+    void aTicketExpiresAndLeavesWithItsKey() throws Exception {
         Instant[] now = {Instant.parse("2026-12-01T10:00:00Z")};
         Clock clock = new Clock() {
             @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
             @Override public Clock withZone(java.time.ZoneId zone) { return this; }
             @Override public Instant instant() { return now[0]; }
         };
-        StreamTickets tickets = new StreamTickets(clock);
-        Caller caller = new Caller("prn_1", "key_1", Map.of("ws_1", Role.MEMBER));
-        var t = tickets.issue(caller);
-        assertThat(t.toString()).doesNotContain(t.ticket());
-        now[0] = now[0].plus(StreamTickets.TTL);
-        assertThat(tickets.redeem(t.ticket())).as("expired").isEmpty();
-        var u = tickets.issue(caller);
-        tickets.revoked("key_1");
-        assertThat(tickets.redeem(u.ticket())).isEmpty();
-        for (int i = 0; i < 100; i++) tickets.issue(caller);
-        assertThat(tickets.outstanding()).as("a key holds a bounded number").isLessThanOrEqualTo(64);
-        var v = tickets.issue(caller);
-        assertThat(tickets.redeem(v.ticket())).map(StreamTickets.Entry::principalId).contains("prn_1");
-        assertThat(tickets.redeem(v.ticket())).isEmpty();
+        Path data = Files.createTempDirectory(dir, "tickets-");
+        try (Database database = Database.open(Db.SQLITE.configure(ServerConfig.builder(), data).build())) {
+            StreamTickets tickets = new StreamTickets(clock, new JdbiTicketStore(database));
+            Caller caller = new Caller("prn_1", "key_1", Map.of("ws_1", Role.MEMBER));
+            var t = tickets.issue(caller);
+            assertThat(t.toString()).doesNotContain(t.ticket());
+            String stored = database.read(h -> h.createQuery("SELECT ticket_hash FROM stream_tickets").mapTo(String.class).one());
+            assertThat(stored).as("only the hash is stored").isNotEqualTo(t.ticket()).doesNotContain(t.ticket().substring(4));
+            now[0] = now[0].plus(StreamTickets.TTL);
+            assertThat(tickets.redeem(t.ticket())).as("expired").isEmpty();
+            var u = tickets.issue(caller);
+            tickets.revoked("key_1");
+            assertThat(tickets.redeem(u.ticket())).isEmpty();
+            for (int i = 0; i < 100; i++) tickets.issue(caller);
+            assertThat(tickets.outstanding()).as("a key holds a bounded number").isEqualTo(StreamTickets.MAX_PER_KEY);
+            var v = tickets.issue(caller);
+            assertThat(tickets.redeem(v.ticket())).map(StreamTickets.Entry::principalId).contains("prn_1");
+            assertThat(tickets.redeem(v.ticket())).isEmpty();
+        }
     }
 
     private int raw(String path) {

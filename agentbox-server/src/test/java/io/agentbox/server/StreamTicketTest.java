@@ -3,16 +3,21 @@ package io.agentbox.server;
 import io.agentbox.server.support.Db;
 import io.agentbox.server.support.Http;
 import io.agentbox.server.support.Poll;
+import io.agentbox.server.support.TestFiles;
+import io.agentbox.server.support.TestServer;
 import io.agentbox.server.support.ServerTestBase;
 import io.agentbox.server.support.WebSockets;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -111,6 +116,23 @@ class StreamTicketTest extends ServerTestBase {
         assertThat(events(server.anonymous(), run, t)).isEqualTo(200);
         String log = Poll.until(Duration.ofSeconds(10), () -> readLog(), l -> l.contains("/v1/runs/" + run + "/events"), "the access log line");
         assertThat(log).doesNotContain(t).doesNotContain(t.substring(4)).doesNotContain(server.ownerKey());
+    }
+
+    @Test
+    void aTicketFromOneNodeOpensTheStreamOnAnotherOnce() throws Exception {
+        Assumptions.assumeTrue(db == Db.POSTGRESQL, "nodes share a PostgreSQL database");
+        ServerConfig first = server.server().config();
+        Path otherDir = Files.createTempDirectory("agentbox-node2-");
+        try (TestServer other = TestServer.start(db, otherDir, b -> TestServer.withModel(b, model)
+                        .dbUrl(first.dbUrl().orElseThrow()).dbUser(first.dbUser().orElse(null))
+                        .bootstrapKey(first.bootstrapKey().orElseThrow()), Optional.empty(), Optional.empty())) {
+            String run = endedRun(server.owner());
+            String t = ticket(server.owner());
+            assertThat(events(other.anonymous(), run, t)).as("redeemed on the other node").isEqualTo(200);
+            assertThat(events(server.anonymous(), run, t)).as("and then spent everywhere").isEqualTo(401);
+        } finally {
+            TestFiles.deleteRecursively(otherDir);
+        }
     }
 
     private String readLog() {

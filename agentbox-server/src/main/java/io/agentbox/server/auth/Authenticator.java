@@ -27,12 +27,13 @@ public final class Authenticator {
     private final Map<String, Instant> lastTouched = new ConcurrentHashMap<>();
     private final StreamTickets tickets;
 
-    public Authenticator(TenancyStore tenancy, Clock clock, Optional<String> bootstrapKey, String defaultOwnerId) {
+    public Authenticator(TenancyStore tenancy, Clock clock, Optional<String> bootstrapKey, String defaultOwnerId,
+                         StreamTickets.Store tickets) {
         this.tenancy = tenancy;
         this.clock = clock;
         this.bootstrapKeyDigest = bootstrapKey.map(ApiKeys::sha256);
         this.defaultOwnerId = defaultOwnerId;
-        this.tickets = new StreamTickets(clock);
+        this.tickets = new StreamTickets(clock, tickets);
     }
 
     /** The stream tickets this node issues for its callers' keys. */

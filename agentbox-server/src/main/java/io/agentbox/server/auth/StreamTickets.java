@@ -5,31 +5,44 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Short-lived, single-use tickets that stand in for an API key where a browser cannot send a header:
  * {@code EventSource} and {@code WebSocket} take only a URL. A ticket names the key that asked for it, so
  * it is worth no more than that key (and nothing once the key is revoked); it is redeemed once, within
- * {@link #TTL}, on the node that issued it, and only on the event-stream routes ({@link #ROUTES}). A URL
- * with a spent ticket in it (a proxy log, the browser history) opens nothing.
+ * {@link #TTL}, on any node sharing the database, and only on the event-stream routes ({@link #ROUTES}). A
+ * URL with a spent ticket in it (a proxy log, the browser history) opens nothing. Only the tickets'
+ * SHA-256 is stored, so reading the database yields none.
  */
 public final class StreamTickets {
     public static final Duration TTL = Duration.ofSeconds(60);
     /** The routes a ticket may open; every other route wants the Authorization header. */
     public static final Set<String> ROUTES = Set.of("/v1/runs/{id}/events", "/v1/runs/{id}/ws", "/v1/sessions/{id}/ws");
     /** Tickets waiting per key: a client asks for one per stream it opens, so this is plenty. */
-    private static final int MAX_PER_KEY = 64;
+    public static final int MAX_PER_KEY = 64;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Clock clock;
-    private final Map<String, Entry> byTicket = new ConcurrentHashMap<>();
+    /** Where tickets wait to be redeemed, by their hash. */
+    public interface Store {
+        /** Stores a ticket, first dropping expired ones and, past {@code maxPerKey} for its key, the oldest of that key. */
+        void insert(String ticketHash, Entry entry, int maxPerKey, Instant now);
 
-    public StreamTickets(Clock clock) {
+        /** Removes the ticket and returns it, if it was there: at most one caller ever gets it. */
+        Optional<Entry> take(String ticketHash);
+
+        void deleteKey(String keyId);
+
+        int count();
+    }
+
+    private final Clock clock;
+    private final Store store;
+
+    public StreamTickets(Clock clock, Store store) {
         this.clock = clock;
+        this.store = store;
     }
 
     /** Who a ticket was issued to. */
@@ -45,36 +58,27 @@ public final class StreamTickets {
 
     public Issued issue(Caller caller) {
         Instant now = clock.instant();
-        byTicket.values().removeIf(e -> !e.expiresAt().isAfter(now));
-        long held = byTicket.values().stream().filter(e -> e.keyId().equals(caller.keyId())).count();
-        if (held >= MAX_PER_KEY) {
-            // the oldest go first: a client that leaks tickets only hurts itself
-            byTicket.entrySet().stream().filter(e -> e.getValue().keyId().equals(caller.keyId()))
-                    .sorted(Map.Entry.comparingByValue((a, b) -> a.expiresAt().compareTo(b.expiresAt())))
-                    .limit(held - MAX_PER_KEY + 1).map(Map.Entry::getKey).toList().forEach(byTicket::remove);
-        }
         byte[] b = new byte[32];
         RANDOM.nextBytes(b);
         String ticket = "tkt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
         Instant expiresAt = now.plus(TTL);
-        byTicket.put(ticket, new Entry(caller.keyId(), caller.principalId(), expiresAt));
+        store.insert(ApiKeys.hash(ticket), new Entry(caller.keyId(), caller.principalId(), expiresAt), MAX_PER_KEY, now);
         return new Issued(ticket, expiresAt);
     }
 
     /** The ticket's entry, once: it is gone afterwards, used or not, and an expired one is nothing. */
     public Optional<Entry> redeem(String ticket) {
-        Entry e = byTicket.remove(ticket);
-        if (e == null || !e.expiresAt().isAfter(clock.instant())) return Optional.empty();
-        return Optional.of(e);
+        if (ticket.isEmpty() || ticket.length() > 200) return Optional.empty();
+        return store.take(ApiKeys.hash(ticket)).filter(e -> e.expiresAt().isAfter(clock.instant()));
     }
 
-    /** Drops the tickets of a revoked key. */
+    /** Drops the tickets of a revoked key (redeeming checks the key again anyway, on every node). */
     public void revoked(String keyId) {
-        byTicket.values().removeIf(e -> e.keyId().equals(keyId));
+        store.deleteKey(keyId);
     }
 
-    /** Tickets waiting to be redeemed (for tests). */
+    /** Tickets waiting to be redeemed, expired ones included until the next issue sweeps them (for tests). */
     public int outstanding() {
-        return byTicket.size();
+        return store.count();
     }
 }
