@@ -138,6 +138,7 @@ public final class Agent implements AutoCloseable {
         private Tracing tracing = Tracing.off();
         private final Map<String, McpServerConfig> mcpServers = new LinkedHashMap<>();
         private McpTimeouts mcpTimeouts = McpTimeouts.DEFAULT;
+        private AgentRuntime runtime = AgentRuntime.nativeLoop();
 
         private Builder() {}
 
@@ -167,6 +168,10 @@ public final class Agent implements AutoCloseable {
             pricing = o.pricing();
             sessionStore = o.sessionStore();
             contextWindow = o.contextWindow();
+            tracing = o.tracing();
+            mcpServers.putAll(o.mcpServers());
+            mcpTimeouts = o.mcpTimeouts();
+            runtime = o.runtime();
         }
 
         /** The model id; default {@code ANTHROPIC_MODEL} (environment or {@code .env}), else {@code claude-sonnet-4-5}. */
@@ -234,6 +239,8 @@ public final class Agent implements AutoCloseable {
         public Builder mcpServers(Map<String, McpServerConfig> servers) { servers.forEach(this::mcpServer); return this; }
         /** Default {@link McpTimeouts#DEFAULT}: 30s to start a server, 10m per call. */
         public Builder mcpTimeouts(McpTimeouts timeouts) { this.mcpTimeouts = Objects.requireNonNull(timeouts); return this; }
+        /** What drives runs: {@link AgentRuntime#nativeLoop()} (default) or {@link AgentRuntime#claudeCode()}. */
+        public Builder runtime(AgentRuntime runtime) { this.runtime = Objects.requireNonNull(runtime); return this; }
         public Builder contextWindow(int tokens) { if (tokens < 1000) throw new IllegalArgumentException("context window too small"); contextWindow = tokens; return this; }
 
         /** @throws ConfigException when no model client is given and no API key is configured */
@@ -248,7 +255,7 @@ public final class Agent implements AutoCloseable {
                     maxTokens, sandboxSpec, Optional.ofNullable(sandbox), Optional.ofNullable(sandboxProvider).or(() -> sandbox == null ? Optional.of(Sandboxes.local()) : Optional.empty()), keepSandbox,
                     Optional.ofNullable(workingDirectory), client, pricing != null ? pricing : Pricing.standard(),
                     sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow,
-                    mcpServers, mcpTimeouts, tracing), owned);
+                    mcpServers, mcpTimeouts, tracing, runtime), owned);
         }
     }
 }

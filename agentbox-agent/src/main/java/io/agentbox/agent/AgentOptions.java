@@ -41,6 +41,7 @@ import java.util.OptionalInt;
  * @param mcpServers         MCP servers whose tools the model gets, by name (stdio ones run inside the sandbox)
  * @param mcpTimeouts        limits of starting MCP servers and of each MCP call
  * @param tracing            OpenTelemetry spans of runs (default off)
+ * @param runtime            what drives the run: the native loop (default) or Claude Code inside the sandbox
  */
 public record AgentOptions(
         String model,
@@ -70,7 +71,8 @@ public record AgentOptions(
         int contextWindow,
         Map<String, McpServerConfig> mcpServers,
         McpTimeouts mcpTimeouts,
-        Tracing tracing) {
+        Tracing tracing,
+        AgentRuntime runtime) {
 
     public AgentOptions {
         tools = List.copyOf(tools);
@@ -82,5 +84,6 @@ public record AgentOptions(
         mcpServers = Collections.unmodifiableMap(new LinkedHashMap<>(mcpServers)); // keeps the configured order
         mcpServers.keySet().forEach(McpServerConfig::checkName);
         Objects.requireNonNull(mcpTimeouts, "mcpTimeouts");
+        Objects.requireNonNull(runtime, "runtime");
     }
 }

@@ -110,14 +110,13 @@ public final class AgentSession implements AutoCloseable {
         EventEmitter events = new EventEmitter(run.runId, listener);
         Thread.ofVirtual().name(run.runId).start(() -> {
             try {
-                AgentLoop loop = new AgentLoop(this, options, events, run.cancellation);
-                Event terminal = loop.run(prompt);
+                AgentRuntime.Outcome outcome = options.runtime().run(this, options, events, run.cancellation, prompt);
                 try {
                     if (killSandboxAfter) end();
                 } finally {
                     save();
                 }
-                run.done.complete(AgentResult.of(terminal, id, loop.lastText()));
+                run.done.complete(AgentResult.of(outcome.terminal(), id, outcome.lastText()));
             } catch (Throwable t) {
                 run.done.completeExceptionally(t);
             }
@@ -181,7 +180,7 @@ public final class AgentSession implements AutoCloseable {
                 }
             }
             if (sandbox == null) {
-                sandbox = provider().create(options.sandboxSpec());
+                sandbox = provider().create(options.runtime().sandboxSpec(options.sandboxSpec(), options.modelClient()));
                 ownsSandbox = true;
                 sandboxId = Optional.of(sandbox.id());
             }

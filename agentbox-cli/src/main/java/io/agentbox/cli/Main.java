@@ -74,6 +74,7 @@ public final class Main {
         commands.put("demo", DemoCommand::new);
         commands.put("sandbox", SandboxCommand::new);
         commands.put("template", TemplateCommand::new);
+        commands.put("runtime", io.agentbox.cli.agent.RuntimeCommand::new);
         commands.put("bench", BenchCommand::new);
         commands.put("serve", ServeCommand::commandSpec);
         commands.put("runs", RunsCommand::new);

@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param auditAll    record every allowed connection too, not only refusals
  * @param routes      plain-HTTP names inside the sandbox that the egress forwards to an operator-chosen
  *                    URI (any address, host loopback included), with the sandbox's secrets for the name
+ * @param mounts      host directories shown read-only inside (e.g. an installed tool); local provider only
  */
 public record SandboxSpec(
         String template,
@@ -36,7 +37,8 @@ public record SandboxSpec(
         String workdir,
         List<SecretInjection> secrets,
         boolean auditAll,
-        Map<String, URI> routes) {
+        Map<String, URI> routes,
+        List<Mount> mounts) {
 
     public static final String DEFAULT_TEMPLATE = "host";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
@@ -64,6 +66,27 @@ public record SandboxSpec(
         metadata = Map.copyOf(metadata);
         env = Map.copyOf(env);
         env.keySet().forEach(SandboxSpec::checkEnvName);
+        mounts = List.copyOf(mounts);
+        if (mounts.stream().map(Mount::sandboxPath).distinct().count() != mounts.size()) {
+            throw new IllegalArgumentException("two read-only mounts at the same sandbox path");
+        }
+    }
+
+    /**
+     * A host directory bound read-only at {@code sandboxPath}. Under a built template the mount point must
+     * exist in the template or lie below {@code /run}, {@code /tmp}, {@code /home/user} or {@code /workspace}
+     * (the root itself is read-only); the {@code host} template takes any path.
+     */
+    public record Mount(java.nio.file.Path hostPath, String sandboxPath) {
+        public Mount {
+            Objects.requireNonNull(hostPath, "hostPath");
+            Objects.requireNonNull(sandboxPath, "sandboxPath");
+            if (!hostPath.isAbsolute()) throw new IllegalArgumentException("mount source must be an absolute host path, got " + hostPath);
+            if (!sandboxPath.startsWith("/") || sandboxPath.equals("/") || sandboxPath.contains("/../") || sandboxPath.endsWith("/..")
+                    || sandboxPath.contains("//") || sandboxPath.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("mount point must be an absolute sandbox path below /, got " + sandboxPath);
+            }
+        }
     }
 
     private static void checkRoute(String host, URI target) {
@@ -100,6 +123,7 @@ public record SandboxSpec(
         b.secrets.addAll(secrets);
         b.auditAll = auditAll;
         b.routes.putAll(routes);
+        b.mounts.addAll(mounts);
         return b;
     }
 
@@ -115,6 +139,7 @@ public record SandboxSpec(
         private final List<SecretInjection> secrets = new ArrayList<>();
         private boolean auditAll;
         private final Map<String, URI> routes = new LinkedHashMap<>();
+        private final List<Mount> mounts = new ArrayList<>();
 
         private Builder() {}
 
@@ -135,6 +160,8 @@ public record SandboxSpec(
         public Builder secret(SecretInjection secret) { secrets.add(secret); return this; }
         public Builder secrets(List<SecretInjection> values) { secrets.addAll(values); return this; }
         public Builder auditAll(boolean auditAll) { this.auditAll = auditAll; return this; }
+        /** Shows the host directory {@code hostPath} read-only at {@code sandboxPath} (see {@link Mount}). */
+        public Builder mountReadOnly(java.nio.file.Path hostPath, String sandboxPath) { mounts.add(new Mount(hostPath, sandboxPath)); return this; }
 
         /**
          * Inside the sandbox, plain-HTTP requests to {@code http://host/...} (port 80) go to {@code target}
@@ -148,7 +175,7 @@ public record SandboxSpec(
         }
 
         public SandboxSpec build() {
-            return new SandboxSpec(template, timeout, Optional.ofNullable(idleTimeout), metadata, env, resources, network, workdir, secrets, auditAll, routes);
+            return new SandboxSpec(template, timeout, Optional.ofNullable(idleTimeout), metadata, env, resources, network, workdir, secrets, auditAll, routes, mounts);
         }
     }
 }

@@ -114,6 +114,7 @@ class RunsApiTest extends ServerTestBase {
                 new Case(Map.of("prompt", "x", "options", Map.of("maxTurns", 0)), "'options.maxTurns' must be between"),
                 new Case(Map.of("prompt", "x", "options", Map.of("maxTurns", 1.5)), "'options.maxTurns' must be an integer"),
                 new Case(Map.of("prompt", "x", "options", Map.of("permissionMode", "yolo")), "'options.permissionMode' must be one of"),
+                new Case(Map.of("prompt", "x", "options", Map.of("runtime", "claude")), "'options.runtime' must be one of native, claude-code"),
                 new Case(Map.of("prompt", "x", "options", Map.of("timeout", "soon")), "'options.timeout' must be a duration"),
                 new Case(Map.of("prompt", "x", "options", Map.of("allowedTools", List.of("Bash", 3))), "'options.allowedTools[1]' must be a string"),
                 new Case(Map.of("prompt", "x", "options", Map.of("speed", 1)), "'options.speed' is not recognized"),

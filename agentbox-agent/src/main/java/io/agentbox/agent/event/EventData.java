@@ -125,7 +125,20 @@ public sealed interface EventData {
         public record Skipped(String path, long size, String reason) {}
     }
 
-    record RunCompleted(String result, long durationMs, int turns, Usage usage, Cost cost) implements EventData {}
+    /**
+     * The run ended with the model's answer. {@code claudeCodeCostUsd}: with the claude-code runtime, Claude Code's
+     * own {@code total_cost_usd}, kept beside our {@code cost} (which comes from our pricing, like every run's).
+     */
+    record RunCompleted(String result, long durationMs, int turns, Usage usage, Cost cost,
+                        @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<java.math.BigDecimal> claudeCodeCostUsd) implements EventData {
+        public RunCompleted {
+            claudeCodeCostUsd = claudeCodeCostUsd == null ? Optional.empty() : claudeCodeCostUsd;
+        }
+
+        public RunCompleted(String result, long durationMs, int turns, Usage usage, Cost cost) {
+            this(result, durationMs, turns, usage, cost, Optional.empty());
+        }
+    }
 
     record RunFailed(ErrorCategory category, String message, long durationMs, int turns, Usage usage, Cost cost)
             implements EventData {

@@ -50,6 +50,7 @@ public final class AnthropicModelClient implements ModelClient {
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final Optional<String> secret;
+    private final ModelEndpoint endpoint;
 
     private AnthropicModelClient(Builder b) {
         ModelConfig config = new ModelConfig(b.apiKey, b.authToken, b.baseUrl, b.model).requireCredentials();
@@ -67,6 +68,7 @@ public final class AnthropicModelClient implements ModelClient {
         this.initialBackoff = b.initialBackoff;
         this.maxBackoff = b.maxBackoff;
         this.secret = config.apiKey().or(config::authToken);
+        this.endpoint = ModelEndpoint.of(config.baseUrl(), config.apiKey(), config.authToken());
     }
 
     /** Configured from the environment and {@code ./.env}; throws {@code ConfigException} without a key. */
@@ -92,6 +94,11 @@ public final class AnthropicModelClient implements ModelClient {
      */
     public static Builder builder() {
         return new Builder();
+    }
+
+    @Override
+    public Optional<ModelEndpoint> endpoint() {
+        return Optional.of(endpoint);
     }
 
     @Override

@@ -14,6 +14,14 @@ public interface ModelClient extends AutoCloseable {
      */
     ModelResponse send(ModelRequest request, ModelListener listener, Cancellation cancellation);
 
+    /**
+     * The endpoint and credential of this client, for runtimes that call the model from elsewhere
+     * (Claude Code in the sandbox); empty when it cannot be shared that way.
+     */
+    default java.util.Optional<ModelEndpoint> endpoint() {
+        return java.util.Optional.empty();
+    }
+
     /** The model used when none is given. */
     String defaultModel();
 

@@ -1,6 +1,8 @@
 package io.agentbox.cli.agent;
 
 import io.agentbox.agent.Agent;
+import io.agentbox.agent.AgentRuntime;
+import io.agentbox.agent.ClaudeCodeRuntime;
 import io.agentbox.ConfigException;
 import io.agentbox.agent.mcp.McpConfig;
 import io.agentbox.agent.mcp.McpTimeouts;
@@ -58,6 +60,11 @@ final class AgentFlags {
         String append;
     }
 
+    @Option(names = "--runtime", paramLabel = "RUNTIME", converter = RuntimeConverter.class,
+            description = "native (default: the agent loop in agentbox) or claude-code (Claude Code itself inside the sandbox; "
+                    + "install it once with `agentbox runtime install claude-code`).")
+    String runtime = AgentRuntime.NATIVE;
+
     @Option(names = "--template", paramLabel = "NAME", description = "Sandbox template (default: host).")
     String template = SandboxSpec.DEFAULT_TEMPLATE;
 
@@ -101,6 +108,18 @@ final class AgentFlags {
 
     SandboxSpec sandboxSpec() {
         return network.apply(SandboxSpec.builder().template(template)).metadata("agentbox", "run").build();
+    }
+
+    /**
+     * The runtime named by {@code --runtime}; {@code passthrough} receives Claude Code's own lines
+     * ({@code --output-format claude-stream-json} with the claude-code runtime).
+     */
+    AgentRuntime runtime(Path home, java.util.Optional<java.util.function.Consumer<String>> passthrough) {
+        AgentRuntime parsed = AgentRuntime.parse(runtime);
+        if (!(parsed instanceof ClaudeCodeRuntime)) return parsed;
+        ClaudeCodeRuntime.Builder b = ClaudeCodeRuntime.builder().home(home);
+        passthrough.ifPresent(b::passthrough);
+        return b.build();
     }
 
     /** Applies the model, limit, tool, permission and prompt options. */
@@ -164,6 +183,17 @@ final class AgentFlags {
             if (!cur.isEmpty()) out.add(cur.toString());
         }
         return out.toArray(String[]::new);
+    }
+
+    static final class RuntimeConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                return AgentRuntime.parse(value).name();
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     static final class PermissionModeConverter implements ITypeConverter<PermissionMode> {

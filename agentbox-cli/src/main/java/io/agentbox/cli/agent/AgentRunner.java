@@ -5,6 +5,8 @@ import io.agentbox.server.telemetry.Telemetry;
 import io.agentbox.agent.Agent;
 import io.agentbox.agent.AgentResult;
 import io.agentbox.agent.AgentRun;
+import io.agentbox.agent.AgentRuntime;
+import io.agentbox.agent.ClaudeCodeRuntime;
 import io.agentbox.agent.AgentSession;
 import io.agentbox.ConfigException;
 import io.agentbox.agent.event.EventListener;
@@ -19,6 +21,7 @@ import io.agentbox.agent.session.SessionStore;
 import io.agentbox.cli.Cli;
 import io.agentbox.cli.Terminal;
 import io.agentbox.sandbox.SandboxProvider;
+import io.agentbox.sandbox.SandboxSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -40,6 +43,7 @@ final class AgentRunner implements AutoCloseable {
     private final boolean keep;
     private final boolean color;
     private final Telemetry telemetry;
+    private final AgentRuntime runtime;
 
     /**
      * Opens the session (new, or resumed per {@code --session}/{@code --continue}) and its sandbox.
@@ -48,6 +52,12 @@ final class AgentRunner implements AutoCloseable {
      */
     AgentRunner(Cli cli, AgentFlags flags, ModelClient client, boolean keepByDefault, PrintWriter out, PrintWriter err,
                 Optional<Function<String, String>> ask) {
+        this(cli, flags, client, keepByDefault, out, err, ask, Optional.empty());
+    }
+
+    /** @param passthrough receives Claude Code's own lines when the runtime is claude-code */
+    AgentRunner(Cli cli, AgentFlags flags, ModelClient client, boolean keepByDefault, PrintWriter out, PrintWriter err,
+                Optional<Function<String, String>> ask, Optional<java.util.function.Consumer<String>> passthrough) {
         this.flags = flags;
         this.out = out;
         this.err = err;
@@ -65,10 +75,12 @@ final class AgentRunner implements AutoCloseable {
         if (telemetry.enabled()) Optional.ofNullable(System.getenv("ANTHROPIC_API_KEY")).filter(k -> !k.isBlank()).ifPresent(Redactor::register);
 
         SandboxProvider provider = cli.sandboxes();
-        this.sandbox = RunSandbox.acquire(provider, flags.sandboxSpec(), prior.flatMap(SessionState::sandboxId), this::notice);
+        this.runtime = flags.runtime(cli.home(), passthrough);
+        SandboxSpec spec = runtime.sandboxSpec(flags.sandboxSpec(), client);
+        this.sandbox = RunSandbox.acquire(provider, spec, prior.flatMap(SessionState::sandboxId), this::notice);
         try {
             if (flags.upload != null) sandbox.upload(flags.upload, flags.uploadAll, err);
-            Agent.Builder b = flags.apply(Agent.builder()).modelClient(client).sandbox(flags.sandboxSpec())
+            Agent.Builder b = flags.apply(Agent.builder()).modelClient(client).sandbox(spec).runtime(runtime)
                     .sandbox(sandbox.sandbox()).sandboxProvider(provider).sessionStore(store).tracing(telemetry.tracing());
             ask.filter(a -> flags.permissionMode == PermissionMode.DEFAULT || flags.permissionMode == PermissionMode.ACCEPT_EDITS)
                     .ifPresent(a -> b.permissionCallback(permissions(a)));
@@ -90,6 +102,11 @@ final class AgentRunner implements AutoCloseable {
 
     String sandboxId() {
         return sandbox.sandbox().id();
+    }
+
+    /** Whether Claude Code's own lines go to the passthrough (so the formatter prints nothing). */
+    boolean passesThrough() {
+        return runtime instanceof ClaudeCodeRuntime;
     }
 
     boolean color() {

@@ -98,9 +98,19 @@ public final class RunCommand implements Callable<Integer> {
                 return null;
             }
         }) : Optional.empty();
-        try (AgentRunner runner = new AgentRunner(AgentboxCommand.cli(spec), flags, client, false, out, err, ask)) {
+        // claude-stream-json with Claude Code: its own lines, unchanged, instead of our rendering of them
+        Optional<java.util.function.Consumer<String>> passthrough = format.filter(f -> f == OutputFormat.CLAUDE_STREAM_JSON)
+                .map(f -> line -> {
+                    synchronized (out) {
+                        out.println(line);
+                        out.flush();
+                    }
+                });
+        try (AgentRunner runner = new AgentRunner(AgentboxCommand.cli(spec), flags, client, false, out, err, ask, passthrough)) {
             AgentResult result;
-            if (format.isPresent()) {
+            if (format.isPresent() && format.get() == OutputFormat.CLAUDE_STREAM_JSON && runner.passesThrough()) {
+                result = runner.turn(prompt, event -> { });
+            } else if (format.isPresent()) {
                 result = runner.turn(prompt, runner.printer(format.get().newFormatter()));
             } else {
                 try (ConsoleRenderer renderer = runner.renderer()) {

@@ -71,6 +71,7 @@ public final class E2bSandboxProvider implements SandboxProvider {
 
     @Override
     public Sandbox create(SandboxSpec spec) {
+        if (!spec.mounts().isEmpty()) throw new SandboxException("read-only host mounts need local sandboxes; E2B sandboxes cannot see this machine's files");
         ObjectNode body = E2bClient.object();
         if (!spec.secrets().isEmpty() || !spec.routes().isEmpty()) {
             // both live in agentbox's own egress, which an E2B sandbox's traffic never passes

@@ -1,6 +1,7 @@
 package io.agentbox.sandbox.local;
 
 import io.agentbox.sandbox.NetworkPolicy;
+import io.agentbox.sandbox.SandboxSpec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,13 +26,18 @@ import java.util.Optional;
  * @param net       the files a networked sandbox sees (resolver, the CA of secret injection)
  * @param build     a template build: the rootfs being built is the writable root, and commands as
  *                  root keep {@link #BUILD_CAPABILITIES} (see {@link #forBuild})
+ * @param mounts    host directories the spec shows read-only inside
  */
 record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path stage, Path init,
-                        NetworkPolicy network, Duration timeout, NetMounts net, boolean build) {
+                        NetworkPolicy network, Duration timeout, NetMounts net, boolean build, List<SandboxSpec.Mount> mounts) {
+
+    BwrapCommandLine {
+        mounts = List.copyOf(mounts);
+    }
 
     BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path stage, Path init,
-                     NetworkPolicy network, Duration timeout, NetMounts net) {
-        this(bwrap, rootfs, hostEtc, stage, init, network, timeout, net, false);
+                     NetworkPolicy network, Duration timeout, NetMounts net, List<SandboxSpec.Mount> mounts) {
+        this(bwrap, rootfs, hostEtc, stage, init, network, timeout, net, false, mounts);
     }
 
     /**
@@ -41,7 +47,7 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
      * {@link #BUILD_CAPABILITIES} within the sandbox's user namespace.
      */
     static BwrapCommandLine forBuild(Path bwrap, Path rootfs, Path stage, Path init, NetworkPolicy network, Duration timeout, NetMounts net) {
-        return new BwrapCommandLine(bwrap, Optional.of(rootfs), rootfs.resolve("etc"), stage, init, network, timeout, net, true);
+        return new BwrapCommandLine(bwrap, Optional.of(rootfs), rootfs.resolve("etc"), stage, init, network, timeout, net, true, List.of());
     }
 
     /**
@@ -166,8 +172,14 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
         a.addAll(List.of("--remount-ro", "/dev"));
         // A private /run, empty but for init: no host sockets (docker, dbus, systemd) can be reached.
         a.addAll(List.of("--bind", rw.resolve("run").toString(), "/run"));
+        // bwrap makes the missing parents of a bind 0700 (root's): the user must traverse them to a mount
+        for (String dir : mountParents()) a.addAll(List.of("--perms", "0755", "--dir", dir));
         a.addAll(List.of("--ro-bind", stage.resolve("init").toString(), INIT_IN_SANDBOX));
         net.caCert().ifPresent(c -> a.addAll(List.of("--ro-bind", stage.resolve("ca.crt").toString(), NetMounts.CA_IN_SANDBOX)));
+        // Read-only host trees the spec asks for (an installed tool), staged idmapped like the template
+        for (int i = 0; i < mounts.size(); i++) {
+            a.addAll(List.of("--ro-bind", stage.resolve("mnt-" + i).toString(), mounts.get(i).sandboxPath()));
+        }
         // The root itself read-only: nothing outside the writable part can be created or changed.
         if (!build) a.addAll(List.of("--remount-ro", "/"));
         a.addAll(List.of("--chdir", "/"));
@@ -197,7 +209,22 @@ record BwrapCommandLine(Path bwrap, Optional<Path> rootfs, Path hostEtc, Path st
         net.resolvConf().ifPresent(r -> m.add(r + "=resolv.conf"));
         net.caBundle().ifPresent(b -> m.add(b + "=ca-bundle.crt"));
         net.caCert().ifPresent(c -> m.add(c + "=ca.crt"));
+        for (int i = 0; i < mounts.size(); i++) m.add(mounts.get(i).hostPath() + "=mnt-" + i);
         return m;
+    }
+
+    /** The directories above the mount points that bwrap has to create, outermost first. */
+    private List<String> mountParents() {
+        List<String> bound = List.of("/run", "/tmp", "/home", "/home/user", "/workspace", "/root", "/usr", "/etc", "/dev", "/proc");
+        List<String> dirs = new ArrayList<>();
+        for (SandboxSpec.Mount m : mounts) {
+            String p = m.sandboxPath();
+            for (int i = p.indexOf('/', 1); i > 0; i = p.indexOf('/', i + 1)) {
+                String parent = p.substring(0, i);
+                if (!bound.contains(parent) && !dirs.contains(parent)) dirs.add(parent);
+            }
+        }
+        return dirs;
     }
 
     private static List<String> procHardening() {

@@ -152,6 +152,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
     private LocalSandbox create(SandboxSpec spec, Optional<String> poolOwner) {
         TemplateInfo template = templates.resolve(spec.template()).orElseThrow(() -> new SandboxException(
                 "unknown template '" + spec.template() + "' (build it with 'agentbox template build FILE.toml'; 'host' is built in)"));
+        for (SandboxSpec.Mount m : spec.mounts()) {
+            if (!Files.isDirectory(m.hostPath())) throw new SandboxException("cannot mount " + m.hostPath() + " at " + m.sandboxPath() + ": not a directory");
+        }
         Runtime rt = runtime();
         String id = newId();
         Path dir = sandboxes.resolve(id);
@@ -180,7 +183,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
         SandboxState state = new SandboxState(id, spec.template(), now, now.plus(spec.timeout()), spec.metadata(),
                 env, template.env(), spec.resources(), spec.network().name(), spec.workdir(), poolOwner);
         BwrapCommandLine bwrap = new BwrapCommandLine(rt.bwrap(), template.rootfs(), rt.hostEtc(), STAGE,
-                rt.init(), spec.network(), spec.timeout(), mounts);
+                rt.init(), spec.network(), spec.timeout(), mounts, spec.mounts());
         LocalSandbox sandbox = start(dir, state, bwrap, spec, ca, secretValues);
         try {
             // the writable home hides the template's; start it with the template's files (dotfiles, config)

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 public final class RunOptions {
     public static final List<String> PERMISSION_MODES = List.of("default", "acceptEdits", "plan", "bypassPermissions");
     public static final List<String> NETWORKS = List.of("none", "open");
+    public static final List<String> RUNTIMES = List.of("native", "claude-code");
     private static final int MAX_THINKING = 100_000;
     private static final int MAX_MCP_SERVERS = 20;
     private static final Pattern TEMPLATE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
@@ -38,6 +39,9 @@ public final class RunOptions {
                 .prop("permissionMode", Schema.enumOf(PERMISSION_MODES.toArray(String[]::new))
                         .description("default bypassPermissions (the sandbox is the boundary); default asks over the WebSocket or "
                                 + "POST /v1/runs/{id}/permissions/{toolUseId}, and denies when nobody answers in time"))
+                .prop("runtime", Schema.enumOf(RUNTIMES.toArray(String[]::new))
+                        .description("native (default: the agent loop in the server) or claude-code (Claude Code itself inside the"
+                                + " run's sandbox, installed on the server with `agentbox runtime install claude-code`)"))
                 .prop("network", Networks.schema())
                 .prop("secrets", Networks.secretsSchema())
                 .prop("auditAll", Schema.bool().description("record every network connection in the sandbox's audit, not only refusals"))
@@ -77,6 +81,8 @@ public final class RunOptions {
         rules(out, "disallowedTools");
         o.oneOf("permissionMode", s -> PERMISSION_MODES.contains(s) ? Optional.of(s) : Optional.empty(), PERMISSION_MODES)
                 .ifPresent(v -> out.put("permissionMode", v));
+        o.oneOf("runtime", s -> RUNTIMES.contains(s) ? Optional.of(s) : Optional.empty(), RUNTIMES)
+                .ifPresent(v -> out.put("runtime", v));
         Optional<io.agentbox.sandbox.NetworkPolicy> network = Networks.policy(o.node().get("network"), "options.network");
         network.ifPresent(p -> out.set("network", Networks.normalized(p)));
         List<io.agentbox.sandbox.SecretInjection> secrets = Networks.secrets(o.node().get("secrets"), "options.secrets");

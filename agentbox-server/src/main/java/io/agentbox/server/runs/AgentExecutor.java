@@ -143,6 +143,9 @@ public final class AgentExecutor implements RunExecutor {
         b.allowedTools(strings(options.path("allowedTools")));
         b.disallowedTools(strings(options.path("disallowedTools")));
         b.mcpServers(io.agentbox.server.http.RunOptions.mcpServers(options));
+        if (options.path("runtime").asText("native").equals(io.agentbox.agent.AgentRuntime.CLAUDE_CODE)) {
+            b.runtime(io.agentbox.agent.ClaudeCodeRuntime.builder().home(config.dataDir()).build());
+        }
         return b;
     }
 
