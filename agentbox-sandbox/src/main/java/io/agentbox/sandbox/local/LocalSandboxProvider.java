@@ -184,7 +184,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 env, template.env(), spec.resources(), spec.network().name(), spec.workdir(), poolOwner);
         BwrapCommandLine bwrap = new BwrapCommandLine(rt.bwrap(), template.rootfs(), rt.hostEtc(), STAGE,
                 rt.init(), spec.network(), spec.timeout(), mounts, spec.mounts());
-        LocalSandbox sandbox = start(dir, state, bwrap, spec, ca, secretValues);
+        LocalSandbox sandbox = start(dir, state, bwrap, spec, ca, secretValues, EgressSettings.fromEnvironment());
         try {
             // the writable home hides the template's; start it with the template's files (dotfiles, config)
             Optional<Path> skeleton = template.rootfs().map(r -> r.resolve("home/user")).filter(LocalSandboxProvider::hasEntries);
@@ -208,8 +208,10 @@ public final class LocalSandboxProvider implements SandboxProvider {
      * namespace wired to the egress with {@code spec}'s policy, cgroup limits. {@code spec}'s template is
      * only a label. {@code trustBundle}, when present, is seen read-only at {@value BwrapCommandLine.NetMounts#CA_IN_SANDBOX}
      * (the host's roots, for builds whose registries are reached through a TLS-inspecting path).
+     * {@code proxyCidrs} are private ranges this sandbox alone may reach besides the operator's: the
+     * host-configured proxy the build's steps are told to use.
      */
-    public Sandbox createTemplateBuild(Path rootfs, SandboxSpec spec, Optional<Path> trustBundle) {
+    public Sandbox createTemplateBuild(Path rootfs, SandboxSpec spec, Optional<Path> trustBundle, List<String> proxyCidrs) {
         Runtime rt = runtime();
         String id = newId();
         Path dir = sandboxes.resolve(id);
@@ -221,11 +223,15 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 spec.env(), Map.of(), spec.resources(), spec.network().name(), "/", Optional.empty());
         BwrapCommandLine bwrap = BwrapCommandLine.forBuild(rt.bwrap(), rootfs.toAbsolutePath().normalize(), STAGE, rt.init(),
                 spec.network(), spec.timeout(), mounts);
-        return start(dir, state, bwrap, spec, Optional.empty(), List.of());
+        EgressSettings operator = EgressSettings.fromEnvironment();
+        List<String> cidrs = new ArrayList<>(operator.allowCidrs());
+        proxyCidrs.stream().filter(c -> !cidrs.contains(c)).forEach(cidrs::add);
+        return start(dir, state, bwrap, spec, Optional.empty(), List.of(),
+                new EgressSettings(operator.hostsFile(), operator.caFile(), cidrs));
     }
 
     private LocalSandbox start(Path dir, SandboxState state, BwrapCommandLine bwrap, SandboxSpec spec,
-                               Optional<SandboxCa> ca, List<String[]> secretValues) {
+                               Optional<SandboxCa> ca, List<String[]> secretValues, EgressSettings settings) {
         Runtime rt = runtime();
         String id = state.id();
         boolean networked = !(spec.network() instanceof NetworkPolicy.None);
@@ -246,7 +252,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
             if (networked) {
                 if (ca.isPresent()) ca.get().writePrivate(dir);
                 Egress.writeRules(dir, spec.secrets(), spec.routes());
-                new NetworkConfig(spec.network(), spec.auditAll(), EgressSettings.fromEnvironment()).write(dir);
+                new NetworkConfig(spec.network(), spec.auditAll(), settings).write(dir);
                 long supervisor = Long.parseLong(Files.readString(dir.resolve("pid")).trim());
                 if (!secretValues.isEmpty()) Egress.sendSecrets(home, id, secretValues);
                 Egress.ensureRunning(home);

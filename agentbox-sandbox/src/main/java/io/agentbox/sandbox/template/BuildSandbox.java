@@ -16,13 +16,19 @@ import io.agentbox.sandbox.local.LocalSandboxProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -124,7 +130,36 @@ final class BuildSandbox implements AutoCloseable {
                 .network(NETWORK)
                 .build();
         Optional<Path> roots = Files.isRegularFile(HOST_ROOTS) ? Optional.of(HOST_ROOTS) : Optional.empty();
-        return new BuildSandbox(new LocalSandboxProvider(home).createTemplateBuild(rootfs, spec, roots), proxyEnv);
+        return new BuildSandbox(new LocalSandboxProvider(home).createTemplateBuild(rootfs, spec, roots, proxyCidrs(proxyEnv)), proxyEnv);
+    }
+
+    /**
+     * The addresses of the proxies named in {@code proxyEnv}, as single-address ranges the build's egress
+     * opens (a proxy on a private address would be refused otherwise). Only those addresses: the rest of a
+     * private range stays closed. Loopback, link-local and the host's own addresses stay refused whatever
+     * is opened: a proxy there is out of a build's reach.
+     */
+    static List<String> proxyCidrs(Map<String, String> proxyEnv) {
+        Set<String> cidrs = new LinkedHashSet<>();
+        proxyEnv.forEach((name, value) -> {
+            if (name.equalsIgnoreCase("no_proxy") || value.isBlank()) return;
+            String host;
+            try {
+                host = URI.create(value.contains("://") ? value : "http://" + value).getHost();
+            } catch (IllegalArgumentException e) {
+                return; // not a URL: the steps' clients will say so
+            }
+            if (host == null) return;
+            try {
+                for (InetAddress a : InetAddress.getAllByName(host.replaceAll("^\\[|\\]$", ""))) {
+                    if (a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress() || a.isMulticastAddress()) continue;
+                    cidrs.add(a.getHostAddress().replaceFirst("%.*$", "") + (a instanceof Inet6Address ? "/128" : "/32"));
+                }
+            } catch (UnknownHostException e) {
+                // unresolvable here: the build's clients will fail on it with their own message
+            }
+        });
+        return List.copyOf(cidrs);
     }
 
     String id() {

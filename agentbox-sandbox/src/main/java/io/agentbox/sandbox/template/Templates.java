@@ -65,7 +65,9 @@ import java.util.regex.Pattern;
  * stays in {@code templates/.old-<name>-<random>/} until a later build or removal finds it unused.
  *
  * <p>Building needs root, {@code debootstrap}, {@code bwrap} and util-linux ({@code unshare}, {@code setpriv}).
- * A spec is trusted like a Dockerfile: its {@code run} commands execute as root over the rootfs being built.
+ * Only debootstrap's first stage (download, verify, unpack) runs on the host; every step that runs code of a
+ * package or of the spec runs as root of a build sandbox ({@link BuildSandbox}), which can spoil the template
+ * it builds and nothing else.
  */
 public final class Templates {
     /** The built-in template: the host's {@code /usr} read-only. */
