@@ -8,6 +8,9 @@
 #   agentbox in-process   the Java API (benchmarks/agent/AgentOverhead.java) in one warm JVM, a fresh
 #                         local sandbox per run; the JVM's first run is reported as "first" (cold)
 #   agentbox run (CLI)    `agentbox run --output-format json PROMPT`, a new JVM per run
+#   claude-code in agentbox `agentbox run --runtime claude-code --output-format json PROMPT`: the same Claude
+#                         Code inside an agentbox sandbox, its model calls through the egress route (the key
+#                         injected there), events mapped; a new JVM per run
 #   claude -p             Claude Code 2.1.332 (`-p --output-format stream-json --verbose
 #                         --dangerously-skip-permissions`) inside bubblewrap as uid 1000, fresh HOME and
 #                         /workspace per run
@@ -90,7 +93,11 @@ now_ns() { date +%s%N; }
 start_fake inproc
 start_fake cc
 start_fake cli
-mkdir -p "$AGENTBOX_HOME"
+start_fake ccab
+mkdir -p "$AGENTBOX_HOME/runtimes/claude-code/$cc_version"
+# the install `agentbox runtime install claude-code` would make, from the copy already here
+ln -s "$cc_dir/node_modules" "$AGENTBOX_HOME/runtimes/claude-code/$cc_version/node_modules"
+echo "$cc_version" >"$AGENTBOX_HOME/runtimes/claude-code/current"
 
 # The in-process JVM answers one JSON line per "run" line.
 coproc INPROC { cd "$work" && exec setsid env ANTHROPIC_BASE_URL="$(base_url inproc)" ANTHROPIC_API_KEY=sk-test \
@@ -105,12 +112,12 @@ inproc_run() { # round
   printf '%s\n' "$line" >"$work/inproc-$1.json"
 }
 
-cli_run() { # round
-  local dir="$work/cli-$1" s
+cli_run() { # round [variant runtime]
+  local name="${2:-cli}" dir="$work/${2:-cli}-$1" s
   mkdir -p "$dir"
   s=$(now_ns)
-  run_waited env -C "$dir" ANTHROPIC_BASE_URL="$(base_url cli)" ANTHROPIC_API_KEY=sk-test \
-    "$agentbox" run --output-format json "$prompt" >"$dir/out.json" 2>"$dir/err" || true
+  run_waited env -C "$dir" ANTHROPIC_BASE_URL="$(base_url "$name")" ANTHROPIC_API_KEY=sk-test \
+    "$agentbox" run --runtime "${3:-native}" --output-format json "$prompt" >"$dir/out.json" 2>"$dir/err" || true
   echo $(( $(now_ns) - s )) >"$dir/ns"
 }
 
@@ -133,6 +140,7 @@ for round in $(seq 0 "$runs"); do
   if [ "$round" = 0 ]; then echo "round 0 (first runs, not in the medians)…" >&2; else echo "round $round/$runs…" >&2; fi
   inproc_run "$round"
   cli_run "$round"
+  cli_run "$round" ccab claude-code
   cc_run "$round"
 done
 echo quit >&"${INPROC[1]}"

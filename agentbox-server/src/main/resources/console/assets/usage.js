@@ -71,6 +71,12 @@ export function UsagePage({ ctx }) {
       <${Bars} title="Runs by day" series=${['succeeded', 'failed', 'canceled', 'active']} rows=${rows((g) => [g.succeeded, g.failed, g.canceled, g.active])} format=${num} />
       <${Bars} title="Errors by day" series=${['errors']} rows=${rows((g) => [errorsOf(g)])} format=${num} />
     </div>` : null}
+    ${byModel && byModel.data.length ? html`<div class="charts">
+      <${Bars} title="Cost by model (USD)" series=${['model', 'sandbox']} format=${usd}
+        rows=${byModel.data.map((g) => ({ label: g.key, short: g.key.length > 16 ? g.key.slice(0, 15) + '…' : g.key, values: [g.costUsd.model, g.costUsd.sandbox] }))} />
+      <${Bars} title="Runs by model" series=${['succeeded', 'failed', 'canceled', 'active']} format=${num}
+        rows=${byModel.data.map((g) => ({ label: g.key, short: g.key.length > 16 ? g.key.slice(0, 15) + '…' : g.key, values: [g.succeeded, g.failed, g.canceled, g.active] }))} />
+    </div>` : null}
     ${byModel ? html`<h2>By model</h2>
       ${byModel.data.length === 0 ? html`<p class="empty">No runs in this window.</p>` : html`<div class="table-wrap"><table class="by-model">
         <thead><tr><th scope="col">Model</th><th scope="col" class="num">Runs</th><th scope="col" class="num">Errors</th><th scope="col" class="num">Tokens in</th>

@@ -253,4 +253,16 @@ class SecretsTest {
                     .as(bad).hasMessageContaining("route target");
         }
     }
+
+    @Test
+    void theE2bProviderRefusesSecretsAndRoutesInsteadOfDroppingThem() {
+        SandboxProvider e2b = io.agentbox.sandbox.e2b.E2bSandboxProvider.builder().apiKey("e2b_unused")
+                .apiUrl("http://127.0.0.1:9").sandboxUrl("http://127.0.0.1:9").build();
+        SandboxSpec.Builder open = SandboxSpec.builder().network(NetworkPolicy.open());
+        for (SandboxSpec spec : List.of(open.build().toBuilder().route(ROUTE, URI.create("http://127.0.0.1:1")).build(),
+                open.build().toBuilder().secret(SecretInjection.withValue("api.test", "x-api-key", "K", KEY)).build())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> e2b.create(spec)).isInstanceOf(SandboxException.class)
+                    .hasMessageContaining("neither secrets nor routes");
+        }
+    }
 }

@@ -154,6 +154,19 @@ class ClaudeCodeRuntimeTest {
     }
 
     @Test
+    void overTheBudgetClaudeCodeIsStoppedAndTheRunFailsTyped() {
+        // 1M output tokens of Sonnet cost $15: far over a $1 budget after the first call
+        h.fake().enqueue(Reply.builder().toolUse("Bash", Map.of("command", "sleep 60")).usage(10, 1_000_000).build(), Reply.text("never"));
+        long start = System.nanoTime();
+        AgentResult r = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).maxBudgetUsd(1.0).build().run("spend", new Harness.Events());
+        assertThat(r.error().orElseThrow().category()).isEqualTo(ErrorCategory.BUDGET_EXCEEDED);
+        assertThat(ExitCode.of(r).code()).isEqualTo(4);
+        assertThat(r.cost().total()).isGreaterThan(BigDecimal.ONE);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("stopped, not left to its sleep").isLessThan(Duration.ofSeconds(30));
+        assertThat(h.fake().messageRequests()).hasSize(1);
+    }
+
+    @Test
     void cancelEndsClaudeCodeWithinASecond() {
         h.fake().enqueue(Reply.toolUse("Bash", Map.of("command", "sleep 60")), Reply.text("never"));
         Harness.Events events = new Harness.Events();

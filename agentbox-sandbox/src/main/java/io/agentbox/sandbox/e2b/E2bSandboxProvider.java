@@ -73,6 +73,10 @@ public final class E2bSandboxProvider implements SandboxProvider {
     public Sandbox create(SandboxSpec spec) {
         if (!spec.mounts().isEmpty()) throw new SandboxException("read-only host mounts need local sandboxes; E2B sandboxes cannot see this machine's files");
         ObjectNode body = E2bClient.object();
+        if (!spec.secrets().isEmpty() || !spec.routes().isEmpty()) {
+            // both live in agentbox's own egress, which an E2B sandbox's traffic never passes
+            throw new SandboxException("the E2B provider supports neither secrets nor routes (they need agentbox's local egress)");
+        }
         body.put("templateID", e2bTemplate(spec.template()));
         body.put("timeout", Math.max(1, (spec.timeout().toMillis() + 999) / 1000));
         ObjectNode meta = body.putObject("metadata");
