@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -47,6 +48,7 @@ final class McpConnection implements AutoCloseable {
     private final Optional<SandboxStdioTransport> stdio;
     /** Completes (with the reason) when the server can no longer be used. */
     private final CompletableFuture<String> dead = new CompletableFuture<>();
+    private final AtomicBoolean failing = new AtomicBoolean();
     private final Map<Object, Consumer<McpSchema.ProgressNotification>> progress = new ConcurrentHashMap<>();
     private volatile Consumer<String> onFailure = reason -> { };
     private List<McpSchema.Tool> tools = List.of();
@@ -215,15 +217,20 @@ final class McpConnection implements AutoCloseable {
         throw error("MCP server '" + name + "' ended during " + what + ": " + dead.getNow("closed"));
     }
 
-    /** Marks the server failed (first reason wins), stops it and tells the listener. */
+    /**
+     * Marks the server failed (first reason wins), tells the listener, then wakes the calls waiting on it
+     * and stops it: a caller that sees the failure knows its event was already emitted, so a run that
+     * goes on to end never drops it.
+     */
     private void fail(String reason) {
-        if (!dead.complete(reason)) return;
-        stop();
+        if (dead.isDone() || !failing.compareAndSet(false, true)) return;
         try {
             onFailure.accept(reason);
         } catch (RuntimeException ignored) {
             // the listener only reports
         }
+        dead.complete(reason);
+        stop();
     }
 
     private void stop() {

@@ -37,6 +37,9 @@ class ClaudeCodeRuntimeTest {
     @RegisterExtension
     final Harness h = new Harness();
 
+    /** A command that waits until it is killed. */
+    private static final String BLOCKS = "tail -f /dev/null";
+
     /** The key, as a pattern that does not contain it: a grep for it puts no copy of it into the sandbox. */
     private static final String KEY_PATTERN = "s[k]-ant-test-" + Harness.API_KEY.substring("sk-ant-test-".length());
 
@@ -155,8 +158,9 @@ class ClaudeCodeRuntimeTest {
 
     @Test
     void overTheBudgetClaudeCodeIsStoppedAndTheRunFailsTyped() {
-        // 1M output tokens of Sonnet cost $15: far over a $1 budget after the first call
-        h.fake().enqueue(Reply.builder().toolUse("Bash", Map.of("command", "sleep 60")).usage(10, 1_000_000).build(), Reply.text("never"));
+        // 1M output tokens of Sonnet cost $15: far over a $1 budget after the first call. The tool blocks
+        // without a leading `sleep`, which Claude Code refuses at once (and would then ask again at once).
+        h.fake().enqueue(Reply.builder().toolUse("Bash", Map.of("command", BLOCKS)).usage(10, 1_000_000).build(), Reply.text("never"));
         long start = System.nanoTime();
         AgentResult r = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).maxBudgetUsd(1.0).build().run("spend", new Harness.Events());
         assertThat(r.error().orElseThrow().category()).isEqualTo(ErrorCategory.BUDGET_EXCEEDED);
@@ -168,7 +172,7 @@ class ClaudeCodeRuntimeTest {
 
     @Test
     void cancelEndsClaudeCodeWithinASecond() {
-        h.fake().enqueue(Reply.toolUse("Bash", Map.of("command", "sleep 60")), Reply.text("never"));
+        h.fake().enqueue(Reply.toolUse("Bash", Map.of("command", BLOCKS)), Reply.text("never"));
         Harness.Events events = new Harness.Events();
         AgentRun run = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).keepSandbox(true).build().start("wait", events);
         Harness.await(Duration.ofSeconds(30), "the tool call", () -> events.any(e -> e.type().equals("tool.call")));
