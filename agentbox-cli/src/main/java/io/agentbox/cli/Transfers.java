@@ -1,7 +1,7 @@
 package io.agentbox.cli;
 
 import io.agentbox.agent.model.AnthropicModelClient;
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 import io.agentbox.sandbox.transfer.Download;
 import io.agentbox.sandbox.transfer.TransferReport;
 import io.agentbox.sandbox.transfer.Upload;
@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 public final class Transfers {
     private Transfers() {}
 
-    public static TransferReport upload(Path host, Files files, String target, boolean all, PrintWriter err) {
+    public static TransferReport upload(Path host, Filesystem files, String target, boolean all, PrintWriter err) {
         Upload.Builder builder = Upload.builder().includeSecrets(all);
         AnthropicModelClient.credentialsFromEnvironment().forEach((name, value) -> builder.refuseContaining(name, Optional.of(value)));
         Upload upload = builder.build();
@@ -33,7 +33,7 @@ public final class Transfers {
         return report;
     }
 
-    public static TransferReport download(Files files, String source, Path host, Download download, boolean all, PrintWriter err) {
+    public static TransferReport download(Filesystem files, String source, Path host, Download download, boolean all, PrintWriter err) {
         TransferReport report = download.copy(files, source, host);
         if (!report.skipped().isEmpty()) {
             err.println(all

@@ -16,7 +16,7 @@ public interface Sandbox extends AutoCloseable {
 
     Commands commands();
 
-    Files files();
+    Filesystem files();
 
     /** Moves the deadline to now + timeout (extends or shortens the lifetime). */
     void setTimeout(Duration timeout);

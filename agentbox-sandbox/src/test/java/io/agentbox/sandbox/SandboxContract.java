@@ -205,7 +205,7 @@ public abstract class SandboxContract {
 
     @Test
     void contractFilesReadWriteListStatMoveRemove() throws IOException {
-        Files f = create().files();
+        Filesystem f = create().files();
         f.write("/tmp/c/a.txt", "hello");
         f.write("/tmp/c/b.bin", new byte[]{0, 1, (byte) 0xff});
         byte[] big = new byte[2 * 1024 * 1024];
@@ -237,7 +237,7 @@ public abstract class SandboxContract {
 
     @Test
     void contractFileErrorsAreTyped() {
-        Files f = create().files();
+        Filesystem f = create().files();
         assertThatThrownBy(() -> f.read("/tmp/none")).isInstanceOfSatisfying(SandboxFileException.class,
                 e -> assertThat(e.reason()).isEqualTo(SandboxFileException.Reason.NOT_FOUND));
         assertThatThrownBy(() -> f.stat("/tmp/none")).isInstanceOfSatisfying(SandboxFileException.class,

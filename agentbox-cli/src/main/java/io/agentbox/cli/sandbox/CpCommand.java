@@ -6,7 +6,7 @@ import io.agentbox.cli.CliException;
 import io.agentbox.cli.Converters;
 import io.agentbox.cli.Main;
 import io.agentbox.cli.Transfers;
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.transfer.Download;
 import io.agentbox.sandbox.transfer.TransferReport;
@@ -88,7 +88,7 @@ final class CpCommand implements Callable<Integer> {
             throw new CliException(ErrorCategory.CONFIG, "no such file or directory: " + hostSource);
         }
         Sandbox sandbox = AgentboxCommand.cli(spec).sandbox(to.id());
-        Files files = sandbox.files();
+        Filesystem files = sandbox.files();
         String targetPath = to.path();
         boolean intoDirectory = targetPath.endsWith("/") || (files.exists(targetPath) && files.stat(targetPath).isDirectory());
         if (intoDirectory) targetPath = join(targetPath, hostSource.toAbsolutePath().normalize().getFileName().toString());

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.sandbox.Command;
 import io.agentbox.sandbox.CommandResult;
 import io.agentbox.sandbox.FileInfo;
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 import io.agentbox.sandbox.SandboxException;
 import io.agentbox.sandbox.SandboxFileException;
 
@@ -23,7 +23,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /** {@code filesystem.Filesystem} and {@code /files} of envd, as the sandbox user. */
-final class E2bFiles implements Files {
+final class E2bFiles implements Filesystem {
     private final E2bClient client;
     private final E2bClient.Envd envd;
     private final E2bCommands commands;

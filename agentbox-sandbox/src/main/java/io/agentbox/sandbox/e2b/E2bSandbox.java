@@ -1,7 +1,7 @@
 package io.agentbox.sandbox.e2b;
 
 import io.agentbox.sandbox.Commands;
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxInfo;
 
@@ -45,7 +45,7 @@ final class E2bSandbox implements Sandbox {
     }
 
     @Override
-    public Files files() {
+    public Filesystem files() {
         return files;
     }
 

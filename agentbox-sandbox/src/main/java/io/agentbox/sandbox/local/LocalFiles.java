@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.agentbox.sandbox.Command;
 import io.agentbox.sandbox.CommandResult;
 import io.agentbox.sandbox.FileInfo;
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 import io.agentbox.sandbox.SandboxException;
 import io.agentbox.sandbox.SandboxFileException;
 import io.agentbox.sandbox.SandboxFileException.Reason;
@@ -30,7 +30,7 @@ import java.util.Optional;
  * resolve in the sandbox's own root, so no symlink can lead to a host file, and /proc magic links
  * (the one way out of a root) are refused.
  */
-final class LocalFiles implements Files {
+final class LocalFiles implements Filesystem {
     private final LocalSandbox sandbox;
 
     LocalFiles(LocalSandbox sandbox) {

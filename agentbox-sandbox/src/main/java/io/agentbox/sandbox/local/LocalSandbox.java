@@ -1,7 +1,7 @@
 package io.agentbox.sandbox.local;
 
 import io.agentbox.sandbox.Commands;
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 import io.agentbox.sandbox.NetworkAuditEntry;
 import io.agentbox.sandbox.NetworkPolicy;
 import io.agentbox.sandbox.Sandbox;
@@ -66,7 +66,7 @@ final class LocalSandbox implements Sandbox {
     }
 
     @Override
-    public Files files() {
+    public Filesystem files() {
         return files;
     }
 

@@ -1,7 +1,7 @@
 package io.agentbox.sandbox.transfer;
 
 import io.agentbox.sandbox.FileInfo;
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 import io.agentbox.sandbox.SandboxException;
 import io.agentbox.sandbox.SandboxFileException;
 
@@ -81,13 +81,13 @@ public final class Download {
     }
 
     private final class Walk {
-        final Files files;
+        final Filesystem files;
         final Path root;
         final List<TransferReport.Skipped> skipped = new ArrayList<>();
         long count;
         long bytes;
 
-        Walk(Files files, Path root) {
+        Walk(Filesystem files, Path root) {
             this.files = files;
             this.root = root;
         }
@@ -158,7 +158,7 @@ public final class Download {
      * Copies {@code sandboxSource} to {@code hostTarget} (a directory becomes that directory). A limit
      * ends the copy early, with {@link TransferReport#stopped} saying which; what was written stays.
      */
-    public TransferReport copy(Files files, String sandboxSource, Path hostTarget) {
+    public TransferReport copy(Filesystem files, String sandboxSource, Path hostTarget) {
         FileInfo top = files.stat(sandboxSource);
         Walk w = new Walk(files, hostTarget);
         Optional<String> stopped = Optional.empty();

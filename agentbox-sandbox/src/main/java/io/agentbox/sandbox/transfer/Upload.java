@@ -1,6 +1,6 @@
 package io.agentbox.sandbox.transfer;
 
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 import io.agentbox.sandbox.SandboxException;
 
 import java.io.IOException;
@@ -67,7 +67,7 @@ public final class Upload {
      *
      * @throws TransferRefusedException a file contains a configured secret; nothing was copied
      */
-    public TransferReport copy(Path hostSource, Files files, String sandboxTarget) {
+    public TransferReport copy(Path hostSource, Filesystem files, String sandboxTarget) {
         List<Item> plan = new ArrayList<>();
         List<TransferReport.Skipped> skipped = new ArrayList<>();
         try {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.sandbox.FileInfo;
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 import io.agentbox.sandbox.SandboxException;
 import io.agentbox.sandbox.SandboxFileException;
 import io.agentbox.server.http.Json;
@@ -77,7 +77,7 @@ final class EnvdFilesystem {
         String dir = path(req, "path", t);
         int depth = req.path("depth").asInt(1);
         if (depth < 1) depth = 1;
-        Files files = t.sandbox().files();
+        Filesystem files = t.sandbox().files();
         FileInfo root = files.stat(dir);
         if (!root.isDirectory()) throw E2bError.badRequest("path '" + dir + "' is not a directory");
         ObjectNode out = Json.object();
@@ -86,7 +86,7 @@ final class EnvdFilesystem {
         return out;
     }
 
-    private static void walk(Files files, String dir, int depth, ArrayNode into) {
+    private static void walk(Filesystem files, String dir, int depth, ArrayNode into) {
         for (FileInfo f : files.list(dir)) {
             if (into.size() >= MAX_LIST_ENTRIES) return;
             into.add(entry(f));
@@ -96,7 +96,7 @@ final class EnvdFilesystem {
 
     ObjectNode makeDir(Envd.Target t, ObjectNode req) {
         String dir = path(req, "path", t);
-        Files files = t.sandbox().files();
+        Filesystem files = t.sandbox().files();
         if (files.exists(dir)) throw E2bError.conflict("directory '" + dir + "' already exists");
         files.mkdir(dir);
         ObjectNode out = Json.object();
@@ -107,7 +107,7 @@ final class EnvdFilesystem {
     ObjectNode move(Envd.Target t, ObjectNode req) {
         String from = path(req, "source", t);
         String to = path(req, "destination", t);
-        Files files = t.sandbox().files();
+        Filesystem files = t.sandbox().files();
         files.stat(from);
         files.move(from, to);
         ObjectNode out = Json.object();
@@ -117,7 +117,7 @@ final class EnvdFilesystem {
 
     ObjectNode remove(Envd.Target t, ObjectNode req) {
         String p = path(req, "path", t);
-        Files files = t.sandbox().files();
+        Filesystem files = t.sandbox().files();
         if (!files.exists(p)) throw E2bError.notFound("path '" + p + "' does not exist");
         files.remove(p);
         return Json.object();
@@ -170,7 +170,7 @@ final class EnvdFilesystem {
     void watch(Envd.Target t, ObjectNode req, ConnectStream stream) {
         String dir = path(req, "path", t);
         boolean recursive = req.path("recursive").asBoolean(false);
-        Files files = t.sandbox().files();
+        Filesystem files = t.sandbox().files();
         if (!files.stat(dir).isDirectory()) throw E2bError.badRequest("path '" + dir + "' is not a directory");
         Map<String, FileInfo> before = snapshot(files, dir, recursive);
         ObjectNode start = Json.object();
@@ -221,13 +221,13 @@ final class EnvdFilesystem {
         return o;
     }
 
-    private static Map<String, FileInfo> snapshot(Files files, String dir, boolean recursive) {
+    private static Map<String, FileInfo> snapshot(Filesystem files, String dir, boolean recursive) {
         Map<String, FileInfo> out = new HashMap<>();
         collect(files, dir, recursive, out);
         return out;
     }
 
-    private static void collect(Files files, String dir, boolean recursive, Map<String, FileInfo> out) {
+    private static void collect(Filesystem files, String dir, boolean recursive, Map<String, FileInfo> out) {
         for (FileInfo f : files.list(dir)) {
             if (out.size() >= MAX_LIST_ENTRIES) return;
             out.put(f.path(), f);
@@ -243,7 +243,7 @@ final class EnvdFilesystem {
 
     void download(Context ctx, Envd.Target t) throws IOException {
         String p = resolve(Optional.ofNullable(ctx.queryParam("path")).orElse(""), t.user());
-        Files files = t.sandbox().files();
+        Filesystem files = t.sandbox().files();
         FileInfo info;
         try {
             info = files.stat(p);
@@ -270,7 +270,7 @@ final class EnvdFilesystem {
     void upload(Context ctx, Envd.Target t) throws IOException {
         String type = Optional.ofNullable(ctx.contentType()).orElse("");
         Optional<String> target = Optional.ofNullable(ctx.queryParam("path")).filter(s -> !s.isEmpty());
-        Files files = t.sandbox().files();
+        Filesystem files = t.sandbox().files();
         ArrayNode written = Json.array();
         try {
             if (type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {

@@ -1,6 +1,6 @@
 package io.agentbox.testkit.sandbox;
 
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -15,7 +15,7 @@ public interface CommandResponder {
     Reply respond(Call call);
 
     /** One command, as the sandbox received it; {@code files} is the sandbox's filesystem, to read or change. */
-    record Call(List<String> argv, String cwd, Map<String, String> env, byte[] stdin, String user, Files files) {
+    record Call(List<String> argv, String cwd, Map<String, String> env, byte[] stdin, String user, Filesystem files) {
         public Call {
             argv = List.copyOf(argv);
             env = Map.copyOf(env);

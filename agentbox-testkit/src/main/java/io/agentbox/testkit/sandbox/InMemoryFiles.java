@@ -1,7 +1,7 @@
 package io.agentbox.testkit.sandbox;
 
 import io.agentbox.sandbox.FileInfo;
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 import io.agentbox.sandbox.SandboxFileException;
 import io.agentbox.sandbox.SandboxFileException.Reason;
 
@@ -20,7 +20,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** A sandbox filesystem held in a sorted map of absolute paths; directories are entries without content. */
-final class InMemoryFiles implements Files {
+final class InMemoryFiles implements Filesystem {
     private record Node(Optional<byte[]> content, Instant modifiedAt) {
         boolean isDirectory() {
             return content.isEmpty();

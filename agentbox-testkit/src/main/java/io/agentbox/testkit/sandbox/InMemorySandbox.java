@@ -5,7 +5,7 @@ import io.agentbox.sandbox.CommandHandle;
 import io.agentbox.sandbox.CommandResult;
 import io.agentbox.sandbox.Commands;
 import io.agentbox.sandbox.ExitReason;
-import io.agentbox.sandbox.Files;
+import io.agentbox.sandbox.Filesystem;
 import io.agentbox.sandbox.OutputListener;
 import io.agentbox.sandbox.ProcessInfo;
 import io.agentbox.sandbox.Sandbox;
@@ -56,7 +56,7 @@ final class InMemorySandbox implements Sandbox, Commands {
 
     @Override public Commands commands() { return this; }
 
-    @Override public Files files() { return files; }
+    @Override public Filesystem files() { return files; }
 
     @Override
     public void setTimeout(Duration timeout) {

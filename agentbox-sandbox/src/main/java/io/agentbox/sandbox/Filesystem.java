@@ -12,7 +12,7 @@ import java.util.List;
  * ({@code REFUSED}). Operations run as the sandbox user, inside the sandbox: symlinks are
  * resolved in the sandbox's root, never on the host.
  */
-public interface Files {
+public interface Filesystem {
     /** The whole file. Host code reading what a sandbox wrote should prefer {@link #read(String, long)}. */
     byte[] read(String path);
 
