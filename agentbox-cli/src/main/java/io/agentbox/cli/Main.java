@@ -42,8 +42,9 @@ public final class Main {
         int code = run(args);
         System.out.flush();
         System.err.flush();
-        // Every command has finished its own cleanup here. System.exit would wait ~300 ms for the
-        // JVM's virtual-thread poller, still parked in epoll, before the process can end.
+        // Every command has finished its own cleanup here: no shutdown hooks to run. (Halt still waits
+        // ~300 ms for threads blocked in native code unless the launcher passes
+        // -XX:UserThreadWaitAttemptsAtExit=0, as bin/agentbox does on JDK 25.)
         Runtime.getRuntime().halt(code);
     }
 

@@ -160,6 +160,15 @@ public final class LocalSandboxProvider implements SandboxProvider {
         Path dir = sandboxes.resolve(id);
         Instant now = Instant.now();
         boolean networked = !(spec.network() instanceof NetworkPolicy.None);
+        // a JVM of its own that may not be running yet: start it now, beside the CA and the launch
+        // (the wiring below waits for it and reports a failure)
+        if (networked) Thread.ofVirtual().name("agentbox-egress-start").start(() -> {
+            try {
+                Egress.ensureRunning(home);
+            } catch (RuntimeException e) {
+                // reported by the wiring's own ensureRunning
+            }
+        });
         Map<String, String> env = new LinkedHashMap<>(spec.env());
         List<String[]> secretValues = new ArrayList<>();
         for (SecretInjection s : spec.secrets()) {
@@ -172,7 +181,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
         Optional<SandboxCa> ca = Optional.empty();
         BwrapCommandLine.NetMounts mounts = new BwrapCommandLine.NetMounts(
                 template.rootfs().isEmpty() || networked ? Optional.of(rt.resolvConf()) : Optional.empty(), Optional.empty(), Optional.empty());
-        if (!secretValues.isEmpty()) {
+        // the CA only serves TLS to secret hosts; routes take plain HTTP alone, so secrets that all
+        // belong to routes (the claude-code runtime's model key) need none, and skip its key generation
+        if (spec.secrets().stream().anyMatch(x -> !spec.routes().containsKey(x.host()))) {
             ca = Optional.of(SandboxCa.generate(id));
             mounts = caMounts(id, ca.get(), template.rootfs().orElse(null), rt.hostEtc(), mounts.resolvConf());
             env.putIfAbsent("NODE_EXTRA_CA_CERTS", BwrapCommandLine.NetMounts.CA_IN_SANDBOX);
