@@ -56,7 +56,7 @@ class McpClientTest {
                     Reply.text("done"));
             Harness.Events events = new Harness.Events();
             McpServerConfig.Stdio everything = ReferenceServers.stdio();
-            AgentResult r = h.agent().sandbox(s)
+            AgentResult r = h.agent().useSandbox(s)
                     .mcpServer("everything", new McpServerConfig.Stdio(everything.command(), everything.args(), Map.of("MCP_MARKER", "set-by-config")))
                     .build().run("use the tools", events);
 
@@ -98,7 +98,7 @@ class McpClientTest {
                     Reply.toolUse("ReadMcpResource", Map.of("server", "everything", "uri", "demo://resource/static/document/features.md")),
                     Reply.text("done"));
             Harness.Events events = new Harness.Events();
-            AgentResult r = h.agent().sandbox(s).mcpServer("everything", ReferenceServers.stdio()).build().run("go", events);
+            AgentResult r = h.agent().useSandbox(s).mcpServer("everything", ReferenceServers.stdio()).build().run("go", events);
             assertThat(r.isSuccess()).isTrue();
 
             List<RecordedRequest.ToolResult> results = results();
@@ -137,7 +137,7 @@ class McpClientTest {
         try (Sandbox s = sandbox(NetworkPolicy.none())) {
             h.fake().enqueue(Reply.toolUse("mcp__everything__get-sum", Map.of("a", "not a number", "b", 1)), Reply.text("ok"));
             Harness.Events events = new Harness.Events();
-            AgentResult r = h.agent().sandbox(s).mcpServer("everything", ReferenceServers.stdio()).build().run("go", events);
+            AgentResult r = h.agent().useSandbox(s).mcpServer("everything", ReferenceServers.stdio()).build().run("go", events);
             assertThat(r.isSuccess()).isTrue();
             assertThat(results().getFirst().isError()).isTrue();
             assertThat(results().getFirst().content()).containsIgnoringCase("number");
@@ -151,7 +151,7 @@ class McpClientTest {
     void denyRulesApplyToMcpToolsByNameAndByServer() {
         try (Sandbox s = sandbox(NetworkPolicy.none())) {
             h.fake().enqueue(Reply.toolUse("mcp__everything__echo", Map.of("message", "x")), Reply.text("ok"));
-            AgentResult r = h.agent().sandbox(s).mcpServer("everything", ReferenceServers.stdio())
+            AgentResult r = h.agent().useSandbox(s).mcpServer("everything", ReferenceServers.stdio())
                     .disallowedTools("mcp__everything__echo").build().run("go", new Harness.Events());
             assertThat(r.isSuccess()).isTrue();
             assertThat(h.fake().messageRequests().getFirst().toolNames()).doesNotContain("mcp__everything__echo")
@@ -162,7 +162,7 @@ class McpClientTest {
         h.fake().reset();
         try (Sandbox s = sandbox(NetworkPolicy.none())) {
             h.fake().enqueue(Reply.toolUse("mcp__everything__get-sum", Map.of("a", 1, "b", 2)), Reply.text("ok"));
-            AgentResult r = h.agent().sandbox(s).mcpServer("everything", ReferenceServers.stdio())
+            AgentResult r = h.agent().useSandbox(s).mcpServer("everything", ReferenceServers.stdio())
                     .disallowedTools("mcp__everything__*").build().run("go", new Harness.Events());
             assertThat(r.isSuccess()).isTrue();
             assertThat(h.fake().messageRequests().getFirst().toolNames()).noneMatch(n -> n.startsWith("mcp__everything__")).contains("Bash");
@@ -177,7 +177,7 @@ class McpClientTest {
             h.fake().enqueue(Reply.toolUse("mcp__bad__boom", Map.of()), Reply.toolUse("mcp__bad__boom", Map.of()), Reply.text("survived"));
             Harness.Events events = new Harness.Events();
             long start = System.nanoTime();
-            AgentResult r = h.agent().sandbox(s).mcpServer("bad", McpServerConfig.Stdio.of("python3", "/tmp/misbehaving_server.py"))
+            AgentResult r = h.agent().useSandbox(s).mcpServer("bad", McpServerConfig.Stdio.of("python3", "/tmp/misbehaving_server.py"))
                     .mcpTimeouts(new McpTimeouts(Duration.ofSeconds(20), Duration.ofSeconds(120))).build().run("go", events);
             assertThat(r.isSuccess()).isTrue();
             assertThat(r.result()).isEqualTo("survived");
@@ -201,7 +201,7 @@ class McpClientTest {
             h.fake().enqueue(Reply.toolUse("mcp__bad__hang", Map.of()), Reply.text("survived"));
             Harness.Events events = new Harness.Events();
             long start = System.nanoTime();
-            AgentResult r = h.agent().sandbox(s)
+            AgentResult r = h.agent().useSandbox(s)
                     .mcpServer("bad", McpServerConfig.Stdio.of("python3", "/tmp/misbehaving_server.py"))
                     .mcpServer("mute", McpServerConfig.Stdio.of("sleep", "600"))
                     .mcpTimeouts(new McpTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(2))).build().run("go", events);
@@ -233,7 +233,7 @@ class McpClientTest {
             h.fake().enqueue(Reply.toolUse("mcp__web__echo", Map.of("message", "over http")),
                     Reply.toolUse("mcp__web__trigger-long-running-operation", Map.of("duration", 1, "steps", 2)), Reply.text("ok"));
             Harness.Events events = new Harness.Events();
-            AgentResult r = h.agent().sandbox(open).mcpServer("web", McpServerConfig.Http.of(http.url())).build().run("go", events);
+            AgentResult r = h.agent().useSandbox(open).mcpServer("web", McpServerConfig.Http.of(http.url())).build().run("go", events);
             assertThat(r.isSuccess()).isTrue();
             assertThat(results().get(0).content()).isEqualTo("Echo: over http");
             assertThat(results().get(1).content()).contains("completed");
@@ -244,7 +244,7 @@ class McpClientTest {
             try (Sandbox closed = h.provider().create(SandboxSpec.builder().timeout(Duration.ofMinutes(2)).build())) {
                 h.fake().enqueue(Reply.text("no tools"));
                 Harness.Events none = new Harness.Events();
-                AgentResult r2 = h.agent().sandbox(closed).mcpServer("web", McpServerConfig.Http.of(http.url())).build().run("go", none);
+                AgentResult r2 = h.agent().useSandbox(closed).mcpServer("web", McpServerConfig.Http.of(http.url())).build().run("go", none);
                 assertThat(r2.isSuccess()).isTrue();
                 EventData.McpServerStatus st = none.of(EventData.RunStarted.class).getFirst().mcpServers().getFirst();
                 assertThat(st.status()).isEqualTo("failed");
