@@ -1,5 +1,6 @@
 #!/bin/sh
-# Compiles the sandbox init into $1/agentbox-init. Needs a C compiler (gcc or cc) and libc headers.
+# Compiles the sandbox init into $1/agentbox-init: one binary from every .c file here (the roles are listed in
+# agentbox-init.h). Needs a C compiler (gcc or cc) and libc headers.
 set -eu
 out="$1"
 src="$(cd "$(dirname "$0")" && pwd)"
@@ -15,7 +16,7 @@ if [ -z "$cc" ]; then
 fi
 mkdir -p "$out"
 # -static keeps the init independent of the template's libc (debootstrap rootfs or the host's /usr).
-if ! "$cc" -O2 -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -static -o "$out/agentbox-init.tmp" "$src"/agentbox-init.c "$src"/agentbox-relay.c "$src"/agentbox-client.c -pthread 2>/dev/null; then
-  "$cc" -O2 -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -o "$out/agentbox-init.tmp" "$src"/agentbox-init.c "$src"/agentbox-relay.c "$src"/agentbox-client.c -pthread
+if ! "$cc" -O2 -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -static -o "$out/agentbox-init.tmp" "$src"/*.c -pthread 2>/dev/null; then
+  "$cc" -O2 -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -o "$out/agentbox-init.tmp" "$src"/*.c -pthread
 fi
 mv "$out/agentbox-init.tmp" "$out/agentbox-init"

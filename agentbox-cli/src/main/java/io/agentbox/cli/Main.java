@@ -6,6 +6,7 @@ import io.agentbox.cli.agent.ChatCommand;
 import io.agentbox.cli.agent.DemoCommand;
 import io.agentbox.cli.agent.ModelClients;
 import io.agentbox.cli.agent.RunCommand;
+import io.agentbox.cli.bench.BenchCommand;
 import io.agentbox.cli.remote.KeysCommand;
 import io.agentbox.cli.remote.RunsCommand;
 import io.agentbox.cli.remote.ServeCommand;

@@ -1,6 +1,8 @@
-package io.agentbox.cli;
+package io.agentbox.cli.bench;
 
-import io.agentbox.sandbox.bench.SandboxBenchmark;
+import io.agentbox.cli.AgentboxCommand;
+import io.agentbox.cli.Json;
+import io.agentbox.cli.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -11,7 +13,7 @@ import java.util.Locale;
 
 /** {@code agentbox bench sandbox [--json]}: measurements on the user's own machine. */
 @Command(name = "bench", description = "Measure agentbox on this machine.")
-final class BenchCommand implements Runnable {
+public final class BenchCommand implements Runnable {
     @Spec
     private CommandSpec spec;
 

@@ -1,4 +1,4 @@
-package io.agentbox.sandbox.bench;
+package io.agentbox.cli.bench;
 
 import io.agentbox.sandbox.Command;
 import io.agentbox.sandbox.CommandResult;
@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * {@code agentbox bench sandbox}: sandbox latencies and footprint on this machine, with baselines
  * measured in the same run (a raw {@code bwrap … true} and a plain process start).
  */
-public final class SandboxBenchmark {
+final class SandboxBenchmark {
     /** How much to measure. */
     public record Options(int createExecKill, int concurrency, int execRoundTrips, int baselineRuns, int idleSandboxes, int poolTakes) {
         public static final Options DEFAULT = new Options(200, 50, 1000, 200, 1000, 200);
@@ -66,7 +66,7 @@ public final class SandboxBenchmark {
     private final SandboxProvider provider;
     private final Consumer<String> progress;
 
-    public SandboxBenchmark(SandboxProvider provider, Consumer<String> progress) {
+    SandboxBenchmark(SandboxProvider provider, Consumer<String> progress) {
         this.provider = provider;
         this.progress = progress;
     }
@@ -75,7 +75,7 @@ public final class SandboxBenchmark {
         return SandboxSpec.builder().timeout(Duration.ofMinutes(10)).metadata("purpose", "bench").build();
     }
 
-    public Result run(Options o) throws Exception {
+    Result run(Options o) throws Exception {
         progress.accept("warming up");
         for (int i = 0; i < 10; i++) createExecKill();
 
