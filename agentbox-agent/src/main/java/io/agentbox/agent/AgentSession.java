@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * active) and the whole conversation kept as real API messages. Saved to the agent's session store
  * after every run, so another process can resume it; if its sandbox has ended by then, a new one is
  * created and a {@code sandbox.recreated} event says so. One run at a time. The session owns the
- * sandbox it creates ({@link SessionSandbox}) and kills it on {@link #close} unless told to keep it.
+ * sandbox it creates and kills it on {@link #close} unless told to keep it.
  */
 public final class AgentSession implements AutoCloseable {
     private final AgentOptions options;
