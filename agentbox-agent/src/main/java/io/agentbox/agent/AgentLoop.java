@@ -198,10 +198,10 @@ final class AgentLoop {
     private void checkLimits(boolean beforeCall) {
         if (cancellation.isCanceled()) throw ToolRunner.canceled(cancellation.reason().orElse("canceled"));
         if (beforeCall && options.maxTurns().isPresent() && turns >= options.maxTurns().getAsInt()) {
-            throw new AgentboxException(ErrorCategory.MAX_TURNS, "reached the maximum of " + turns + " turns");
+            throw new AgentboxException(AgentErrorCategory.MAX_TURNS, "reached the maximum of " + turns + " turns");
         }
         if (options.maxBudgetUsd().isPresent() && cost().total().compareTo(options.maxBudgetUsd().get()) >= 0) {
-            throw new AgentboxException(ErrorCategory.BUDGET_EXCEEDED, "spent $" + cost().total().toPlainString()
+            throw new AgentboxException(AgentErrorCategory.BUDGET_EXCEEDED, "spent $" + cost().total().toPlainString()
                     + " of the $" + options.maxBudgetUsd().get().toPlainString() + " budget");
         }
     }
@@ -222,7 +222,7 @@ final class AgentLoop {
     private EventData failure(RuntimeException e) {
         long ms = elapsed().toMillis();
         if (timedOut) {
-            return new EventData.RunFailed(ErrorCategory.TIMEOUT, "the run exceeded its wall-clock limit of "
+            return new EventData.RunFailed(AgentErrorCategory.TIMEOUT, "the run exceeded its wall-clock limit of "
                     + Durations.format(options.timeout().orElseThrow()), ms, turns, usage, cost());
         }
         if (cancellation.isCanceled()) {

@@ -240,11 +240,11 @@ final class ClaudeCodeLoop {
         long ms = elapsed().toMillis();
         int turns = stream.calls();
         if (timedOut) {
-            return new EventData.RunFailed(ErrorCategory.TIMEOUT, "the run exceeded its wall-clock limit of "
+            return new EventData.RunFailed(AgentErrorCategory.TIMEOUT, "the run exceeded its wall-clock limit of "
                     + Durations.format(options.timeout().orElseThrow()), ms, turns, stream.usage(), cost());
         }
         if (overBudget) {
-            return new EventData.RunFailed(ErrorCategory.BUDGET_EXCEEDED, "spent $" + cost().total().toPlainString()
+            return new EventData.RunFailed(AgentErrorCategory.BUDGET_EXCEEDED, "spent $" + cost().total().toPlainString()
                     + " of the $" + options.maxBudgetUsd().orElseThrow().toPlainString() + " budget", ms, turns, stream.usage(), cost());
         }
         if (cancellation.isCanceled()) return new EventData.RunCanceled(cancellation.reason().orElse("canceled"), ms, turns, stream.usage(), cost());
@@ -261,15 +261,13 @@ final class ClaudeCodeLoop {
             return new EventData.RunCompleted(r.path("result").asText(stream.lastText()), ms, turns, stream.usage(), cost(), theirs);
         }
         ErrorCategory category = switch (subtype) {
-            case "error_max_turns" -> ErrorCategory.MAX_TURNS;
-            case "error_max_budget_usd" -> ErrorCategory.BUDGET_EXCEEDED;
+            case "error_max_turns" -> AgentErrorCategory.MAX_TURNS;
+            case "error_max_budget_usd" -> AgentErrorCategory.BUDGET_EXCEEDED;
             default -> r.hasNonNull("api_error_status") ? ClaudeCodeStream.category(r.path("api_error_status").asInt())
-                    : "api_error".equals(r.path("terminal_reason").asText()) ? ErrorCategory.API_ERROR : ErrorCategory.INTERNAL;
+                    : "api_error".equals(r.path("terminal_reason").asText()) ? AgentErrorCategory.API_ERROR : ErrorCategory.INTERNAL;
         };
-        String message = switch (category) {
-            case MAX_TURNS -> "reached the maximum of " + options.maxTurns().orElse(turns) + " turns";
-            default -> r.hasNonNull("result") ? r.path("result").asText() : "Claude Code failed: " + subtype;
-        };
+        String message = category == AgentErrorCategory.MAX_TURNS ? "reached the maximum of " + options.maxTurns().orElse(turns) + " turns"
+                : r.hasNonNull("result") ? r.path("result").asText() : "Claude Code failed: " + subtype;
         return new EventData.RunFailed(category, message, ms, turns, stream.usage(), cost());
     }
 
@@ -277,7 +275,7 @@ final class ClaudeCodeLoop {
         long ms = elapsed().toMillis();
         int turns = stream.calls();
         if (cancellation.isCanceled() && !timedOut) return new EventData.RunCanceled(cancellation.reason().orElse("canceled"), ms, turns, stream.usage(), cost());
-        ErrorCategory category = timedOut ? ErrorCategory.TIMEOUT : e instanceof AgentboxException a ? a.category() : ErrorCategory.INTERNAL;
+        ErrorCategory category = timedOut ? AgentErrorCategory.TIMEOUT : e instanceof AgentboxException a ? a.category() : ErrorCategory.INTERNAL;
         return new EventData.RunFailed(category, e instanceof AgentboxException ? e.getMessage() : String.valueOf(e), ms, turns, stream.usage(), cost());
     }
 

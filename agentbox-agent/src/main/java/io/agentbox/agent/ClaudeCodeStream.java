@@ -1,7 +1,6 @@
 package io.agentbox.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentbox.ErrorCategory;
 import io.agentbox.agent.event.EventData;
 
 import java.math.BigDecimal;
@@ -160,12 +159,12 @@ final class ClaudeCodeStream {
     }
 
     /** The category of an API failure by its HTTP status, as the native client types it. */
-    static ErrorCategory category(int status) {
+    static AgentErrorCategory category(int status) {
         return switch (status) {
-            case 401, 403 -> ErrorCategory.API_AUTH;
-            case 429 -> ErrorCategory.API_RATE_LIMIT;
-            case 529 -> ErrorCategory.API_OVERLOADED;
-            default -> ErrorCategory.API_ERROR;
+            case 401, 403 -> AgentErrorCategory.API_AUTH;
+            case 429 -> AgentErrorCategory.API_RATE_LIMIT;
+            case 529 -> AgentErrorCategory.API_OVERLOADED;
+            default -> AgentErrorCategory.API_ERROR;
         };
     }
 

@@ -2,6 +2,7 @@ package io.agentbox.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.agent.output.ExitCode;
 import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.sandbox.Sandboxes;
@@ -137,7 +138,7 @@ class ServerCommandsIT {
         int expected = switch (status) {
             case "succeeded" -> 0;
             case "canceled" -> ExitCode.CANCELED.code();
-            default -> ExitCode.of(io.agentbox.ErrorCategory.fromWireName(run.at("/error/category").asText())).code();
+            default -> ExitCode.of(AgentErrorCategory.fromWireName(run.at("/error/category").asText())).code();
         };
         assertThat(watch.exitCode()).as("watch exits with the run's exit code: " + watch).isEqualTo(expected);
         assertThat(owner.run("runs", "list").stdout()).contains(id);

@@ -2,6 +2,7 @@ package io.agentbox.client;
 
 import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 
 /** An error answer from an agentbox server ({@code {"error": {"code", "message"}}}), or no answer at all. */
 public final class AgentboxClientException extends AgentboxException {
@@ -16,10 +17,10 @@ public final class AgentboxClientException extends AgentboxException {
 
     private static ErrorCategory category(int status) {
         return switch (status) {
-            case 401, 403 -> ErrorCategory.API_AUTH;
-            case 429 -> ErrorCategory.API_RATE_LIMIT;
-            case 0 -> ErrorCategory.API_ERROR;
-            default -> status >= 500 ? ErrorCategory.API_ERROR : ErrorCategory.CONFIG;
+            case 401, 403 -> AgentErrorCategory.API_AUTH;
+            case 429 -> AgentErrorCategory.API_RATE_LIMIT;
+            case 0 -> AgentErrorCategory.API_ERROR;
+            default -> status >= 500 ? AgentErrorCategory.API_ERROR : ErrorCategory.CONFIG;
         };
     }
 

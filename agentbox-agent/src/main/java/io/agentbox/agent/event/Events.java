@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,7 +44,7 @@ public final class Events {
                     .addDeserializer(ErrorCategory.class, new JsonDeserializer<>() {
                         @Override
                         public ErrorCategory deserialize(JsonParser p, DeserializationContext c) throws IOException {
-                            return ErrorCategory.fromWireName(p.getValueAsString());
+                            return AgentErrorCategory.fromWireName(p.getValueAsString());
                         }
                     }))
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)

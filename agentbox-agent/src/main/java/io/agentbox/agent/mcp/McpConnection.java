@@ -2,6 +2,7 @@ package io.agentbox.agent.mcp;
 
 import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.sandbox.Durations;
 import io.agentbox.sandbox.NetworkPolicy;
 import io.agentbox.sandbox.Sandbox;
@@ -248,7 +249,7 @@ final class McpConnection implements AutoCloseable {
     }
 
     private static AgentboxException error(String message) {
-        return new AgentboxException(ErrorCategory.TOOL_ERROR, message);
+        return new AgentboxException(AgentErrorCategory.TOOL_ERROR, message);
     }
 
     static String describe(Throwable e) {

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.agent.Cancellation;
 import io.agentbox.agent.event.Events;
 
@@ -208,22 +209,22 @@ public final class AnthropicModelClient implements ModelClient {
             String message = redact(s.apiMessage().orElse(s.getMessage()));
             boolean tooLong = message.toLowerCase(Locale.ROOT).contains("prompt is too long")
                     || message.toLowerCase(Locale.ROOT).contains("context window");
-            ErrorCategory category;
+            AgentErrorCategory category;
             if (status == 401 || status == 403 || type.equals("authentication_error") || type.equals("permission_error")) {
-                category = ErrorCategory.API_AUTH;
+                category = AgentErrorCategory.API_AUTH;
             } else if (status == 429 || type.equals("rate_limit_error")) {
-                category = ErrorCategory.API_RATE_LIMIT;
+                category = AgentErrorCategory.API_RATE_LIMIT;
             } else if (status == 529 || type.equals("overloaded_error")) {
-                category = ErrorCategory.API_OVERLOADED;
+                category = AgentErrorCategory.API_OVERLOADED;
             } else {
-                category = ErrorCategory.API_ERROR;
+                category = AgentErrorCategory.API_ERROR;
             }
             String prefix = status > 0 ? "API error " + status : "API stream error";
             return new ModelException(category, status, prefix + (type.isEmpty() ? "" : " (" + type + ")") + ": " + message, tooLong);
         }
         String what = e instanceof StreamCut ? "the response stream ended before the message was complete"
                 : "connection to the model API failed: " + redact(String.valueOf(e.getMessage()));
-        return new ModelException(ErrorCategory.API_ERROR, 0, what, false);
+        return new ModelException(AgentErrorCategory.API_ERROR, 0, what, false);
     }
 
     private static boolean isRetryable(RuntimeException e, ModelException failure) {

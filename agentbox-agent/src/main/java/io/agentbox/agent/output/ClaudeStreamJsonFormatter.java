@@ -3,6 +3,7 @@ package io.agentbox.agent.output;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.agent.Cost;
 import io.agentbox.agent.Usage;
 import io.agentbox.agent.event.Event;
@@ -94,7 +95,7 @@ final class ClaudeStreamJsonFormatter implements EventFormatter {
             }
             case EventData.RunCompleted c -> out.addAll(result(e, "success", false, c.result(), c.turns(), c.durationMs(), c.usage(), c.cost()));
             case EventData.RunFailed f -> out.addAll(result(e, subtype(f.category()), true,
-                    f.category() == ErrorCategory.MAX_TURNS || f.category() == ErrorCategory.BUDGET_EXCEEDED ? lastText : f.message(),
+                    f.category() == AgentErrorCategory.MAX_TURNS || f.category() == AgentErrorCategory.BUDGET_EXCEEDED ? lastText : f.message(),
                     f.turns(), f.durationMs(), f.usage(), f.cost()));
             case EventData.RunCanceled c -> out.addAll(result(e, "error_during_execution", true, c.reason(), c.turns(), c.durationMs(), c.usage(), c.cost()));
             default -> { }
@@ -103,11 +104,9 @@ final class ClaudeStreamJsonFormatter implements EventFormatter {
     }
 
     private static String subtype(ErrorCategory c) {
-        return switch (c) {
-            case MAX_TURNS -> "error_max_turns";
-            case BUDGET_EXCEEDED -> "error_max_budget_usd";
-            default -> "error_during_execution";
-        };
+        if (c == AgentErrorCategory.MAX_TURNS) return "error_max_turns";
+        if (c == AgentErrorCategory.BUDGET_EXCEEDED) return "error_max_budget_usd";
+        return "error_during_execution";
     }
 
     private List<ObjectNode> result(Event e, String subtype, boolean isError, String result, int turns, long durationMs,

@@ -1,6 +1,7 @@
 package io.agentbox.agent.output;
 
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.agent.AgentResult;
 
 /**
@@ -38,15 +39,21 @@ public enum ExitCode {
 
     public static ExitCode of(ErrorCategory category) {
         return switch (category) {
-            case CONFIG -> CONFIG;
-            case MAX_TURNS -> MAX_TURNS;
-            case BUDGET_EXCEEDED -> BUDGET_EXCEEDED;
-            case TIMEOUT -> TIMEOUT;
-            case API_ERROR, API_RATE_LIMIT, API_OVERLOADED -> API_ERROR;
-            case API_AUTH -> API_AUTH;
-            case SANDBOX_ERROR -> SANDBOX_ERROR;
-            case CANCELED -> CANCELED;
-            case TOOL_ERROR, INTERNAL -> INTERNAL;
+            case ErrorCategory.Common c -> switch (c) {
+                case CONFIG -> CONFIG;
+                case SANDBOX_ERROR -> SANDBOX_ERROR;
+                case CANCELED -> CANCELED;
+                case INTERNAL -> INTERNAL;
+            };
+            case AgentErrorCategory a -> switch (a) {
+                case MAX_TURNS -> MAX_TURNS;
+                case BUDGET_EXCEEDED -> BUDGET_EXCEEDED;
+                case TIMEOUT -> TIMEOUT;
+                case API_ERROR, API_RATE_LIMIT, API_OVERLOADED -> API_ERROR;
+                case API_AUTH -> API_AUTH;
+                case TOOL_ERROR -> INTERNAL;
+            };
+            default -> INTERNAL; // a category of another module
         };
     }
 }

@@ -1,7 +1,7 @@
 package io.agentbox.agent.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.agent.Cost;
 import io.agentbox.agent.Usage;
 import org.junit.jupiter.api.Test;
@@ -28,7 +28,7 @@ class EventsTest {
     void toolResultUsesIsErrorAndFailuresUseWireCategories() {
         assertThat(Events.toJson(new Event(1, "r", TS, new EventData.ToolResult("t", "out", true, 12))))
                 .contains("\"data\":{\"id\":\"t\",\"output\":\"out\",\"isError\":true,\"durationMs\":12}");
-        assertThat(Events.toJson(new Event(2, "r", TS, new EventData.RunFailed(ErrorCategory.API_RATE_LIMIT, "slow down", 5, 1,
+        assertThat(Events.toJson(new Event(2, "r", TS, new EventData.RunFailed(AgentErrorCategory.API_RATE_LIMIT, "slow down", 5, 1,
                 Usage.ZERO, Cost.ZERO)))).contains("\"type\":\"run.failed\"", "\"category\":\"api_rate_limit\"");
     }
 
@@ -46,10 +46,10 @@ class EventsTest {
                 new EventData.ToolResult("t", "x", false, 3),
                 new EventData.PermissionRequest("t", "Bash", Events.mapper().createObjectNode()),
                 new EventData.ModelUsage("m", "msg_1", u, new BigDecimal("0.001")),
-                new EventData.Retry(1, 4, 500, ErrorCategory.API_OVERLOADED, 529, "overloaded"),
+                new EventData.Retry(1, 4, 500, AgentErrorCategory.API_OVERLOADED, 529, "overloaded"),
                 new EventData.Compaction(10, 3, 170000),
                 new EventData.RunCompleted("done", 10, 2, u, c),
-                new EventData.RunFailed(ErrorCategory.MAX_TURNS, "max", 10, 2, u, c),
+                new EventData.RunFailed(AgentErrorCategory.MAX_TURNS, "max", 10, 2, u, c),
                 new EventData.RunCanceled("user", 10, 2, u, c));
         List<String> types = all.stream().map(EventData::type).toList();
         assertThat(types).containsExactly("run.started", "sandbox.ready", "sandbox.recreated", "text.delta", "text",

@@ -1,6 +1,7 @@
 package io.agentbox.agent.it;
 
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.agent.Agent;
 import io.agentbox.agent.AgentResult;
 import io.agentbox.agent.AgentRun;
@@ -128,7 +129,7 @@ class ClaudeCodeRuntimeTest {
         EventData.ToolResult denied = events.of(EventData.ToolResult.class).getFirst();
         assertThat(denied.isError()).isTrue();
         assertThat(sandbox.files().readText("/workspace/keep.txt")).isEqualTo("precious");
-        assertThat(r.error().orElseThrow().category()).as(r.error() + " " + h.fake().requests().size()).isEqualTo(ErrorCategory.MAX_TURNS);
+        assertThat(r.error().orElseThrow().category()).as(r.error() + " " + h.fake().requests().size()).isEqualTo(AgentErrorCategory.MAX_TURNS);
         assertThat(ExitCode.of(r).code()).isEqualTo(3);
         assertThat(h.fake().messageRequests()).hasSize(2);
     }
@@ -137,7 +138,7 @@ class ClaudeCodeRuntimeTest {
     void apiErrorsAreTypedAsWithTheNativeRuntime() {
         h.fake().enqueue(Failure.unauthorized(), Failure.unauthorized(), Failure.unauthorized());
         AgentResult auth = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).build().run("hi", new Harness.Events());
-        assertThat(auth.error().orElseThrow().category()).isEqualTo(ErrorCategory.API_AUTH);
+        assertThat(auth.error().orElseThrow().category()).isEqualTo(AgentErrorCategory.API_AUTH);
         assertThat(ExitCode.of(auth).code()).isEqualTo(7);
 
         h.fake().reset();
@@ -147,12 +148,12 @@ class ClaudeCodeRuntimeTest {
         assertThat(retried.status()).as(retried.error().toString()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(retried.result()).isEqualTo("after the wait");
         assertThat(events.of(EventData.Retry.class)).filteredOn(e -> e.status() == 429).singleElement()
-                .satisfies(e -> assertThat(e.category()).isEqualTo(ErrorCategory.API_RATE_LIMIT));
+                .satisfies(e -> assertThat(e.category()).isEqualTo(AgentErrorCategory.API_RATE_LIMIT));
 
         h.fake().reset();
         h.fake().enqueue(Failure.overloaded(), Failure.overloaded(), Failure.overloaded());
         AgentResult overloaded = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).build().run("hi", new Harness.Events());
-        assertThat(overloaded.error().orElseThrow().category()).isEqualTo(ErrorCategory.API_OVERLOADED);
+        assertThat(overloaded.error().orElseThrow().category()).isEqualTo(AgentErrorCategory.API_OVERLOADED);
         assertThat(ExitCode.of(overloaded).code()).isEqualTo(6);
     }
 
@@ -163,7 +164,7 @@ class ClaudeCodeRuntimeTest {
         h.fake().enqueue(Reply.builder().toolUse("Bash", Map.of("command", BLOCKS)).usage(10, 1_000_000).build(), Reply.text("never"));
         long start = System.nanoTime();
         AgentResult r = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).maxBudgetUsd(1.0).build().run("spend", new Harness.Events());
-        assertThat(r.error().orElseThrow().category()).isEqualTo(ErrorCategory.BUDGET_EXCEEDED);
+        assertThat(r.error().orElseThrow().category()).isEqualTo(AgentErrorCategory.BUDGET_EXCEEDED);
         assertThat(ExitCode.of(r).code()).isEqualTo(4);
         assertThat(r.cost().total()).isGreaterThan(BigDecimal.ONE);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("stopped, not left to its sleep").isLessThan(Duration.ofSeconds(30));

@@ -1,6 +1,6 @@
 package io.agentbox.agent.it;
 
-import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.agent.AgentResult;
 import io.agentbox.agent.AgentRun;
 import io.agentbox.agent.RunStatus;
@@ -32,7 +32,7 @@ class LimitsAndCancelTest {
         Harness.Events events = new Harness.Events();
         AgentResult r = h.agent().maxTurns(2).build().run("loop", events);
         assertThat(r.status()).isEqualTo(RunStatus.FAILED);
-        assertThat(r.error().orElseThrow().category()).isEqualTo(ErrorCategory.MAX_TURNS);
+        assertThat(r.error().orElseThrow().category()).isEqualTo(AgentErrorCategory.MAX_TURNS);
         assertThat(r.turns()).isEqualTo(2);
         assertThat(h.fake().messageRequests()).hasSize(2);
         assertThat(events.types().getLast()).isEqualTo("run.failed");
@@ -43,7 +43,7 @@ class LimitsAndCancelTest {
         // 1M output tokens of Sonnet cost $15: far over a $1 budget after the first call
         h.fake().enqueue(Reply.builder().toolUse("Bash", Map.of("command", "echo hi")).usage(10, 1_000_000).build(), Reply.text("never"));
         AgentResult r = h.agent().maxBudgetUsd(1.0).build().run("spend", new Harness.Events());
-        assertThat(r.error().orElseThrow().category()).isEqualTo(ErrorCategory.BUDGET_EXCEEDED);
+        assertThat(r.error().orElseThrow().category()).isEqualTo(AgentErrorCategory.BUDGET_EXCEEDED);
         assertThat(r.cost().total()).isGreaterThan(java.math.BigDecimal.ONE);
         assertThat(h.fake().messageRequests()).hasSize(1);
     }
@@ -54,7 +54,7 @@ class LimitsAndCancelTest {
         long start = System.nanoTime();
         AgentResult r = h.agent().timeout(Duration.ofMillis(1500)).build().run("wait", new Harness.Events());
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
-        assertThat(r.error().orElseThrow().category()).isEqualTo(ErrorCategory.TIMEOUT);
+        assertThat(r.error().orElseThrow().category()).isEqualTo(AgentErrorCategory.TIMEOUT);
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.agentbox.agent.it;
 
-import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.agent.AgentResult;
 import io.agentbox.agent.event.EventData;
 import io.agentbox.testkit.Failure;
@@ -27,7 +27,7 @@ class RetryTest {
         assertThat(r.isSuccess()).isTrue();
         List<EventData.Retry> retries = events.of(EventData.Retry.class);
         assertThat(retries).hasSize(1);
-        assertThat(retries.getFirst().category()).isEqualTo(ErrorCategory.API_RATE_LIMIT);
+        assertThat(retries.getFirst().category()).isEqualTo(AgentErrorCategory.API_RATE_LIMIT);
         assertThat(retries.getFirst().status()).isEqualTo(429);
         assertThat(retries.getFirst().delayMs()).isEqualTo(700);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(700));
@@ -45,7 +45,7 @@ class RetryTest {
         assertThat(r.isSuccess()).as(r.error().toString()).isTrue();
         assertThat(r.result()).isEqualTo("finally");
         assertThat(events.of(EventData.Retry.class)).extracting(EventData.Retry::category).containsExactly(
-                ErrorCategory.API_OVERLOADED, ErrorCategory.API_ERROR, ErrorCategory.API_ERROR, ErrorCategory.API_OVERLOADED);
+                AgentErrorCategory.API_OVERLOADED, AgentErrorCategory.API_ERROR, AgentErrorCategory.API_ERROR, AgentErrorCategory.API_OVERLOADED);
         assertThat(events.of(EventData.Retry.class)).extracting(EventData.Retry::status).containsExactly(529, 500, 0, 0);
         assertThat(r.turns()).isEqualTo(1);
     }
@@ -54,13 +54,13 @@ class RetryTest {
     void afterTheLastTryTheErrorIsTyped() {
         h.fake().enqueue(Failure.overloaded(), Failure.overloaded(), Failure.overloaded());
         AgentResult r = h.agent().modelClient(h.client(2)).build().run("hi", new Harness.Events());
-        assertThat(r.error().orElseThrow().category()).isEqualTo(ErrorCategory.API_OVERLOADED);
+        assertThat(r.error().orElseThrow().category()).isEqualTo(AgentErrorCategory.API_OVERLOADED);
         assertThat(h.fake().messageRequests()).hasSize(3);
 
         h.fake().reset();
         h.fake().enqueue(Failure.rateLimited(), Failure.rateLimited());
         assertThat(h.agent().modelClient(h.client(1)).build().run("hi", new Harness.Events()).error().orElseThrow().category())
-                .isEqualTo(ErrorCategory.API_RATE_LIMIT);
+                .isEqualTo(AgentErrorCategory.API_RATE_LIMIT);
     }
 
     @Test
@@ -68,7 +68,7 @@ class RetryTest {
         h.fake().enqueue(Failure.unauthorized(), Reply.text("never"));
         Harness.Events events = new Harness.Events();
         AgentResult r = h.agent().build().run("hi", events);
-        assertThat(r.error().orElseThrow().category()).isEqualTo(ErrorCategory.API_AUTH);
+        assertThat(r.error().orElseThrow().category()).isEqualTo(AgentErrorCategory.API_AUTH);
         assertThat(events.of(EventData.Retry.class)).isEmpty();
         assertThat(h.fake().messageRequests()).hasSize(1);
         assertThat(r.error().get().message()).doesNotContain(Harness.API_KEY);

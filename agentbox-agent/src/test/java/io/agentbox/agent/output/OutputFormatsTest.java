@@ -2,6 +2,7 @@ package io.agentbox.agent.output;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.agent.AgentResult;
 import io.agentbox.agent.Cost;
 import io.agentbox.agent.Usage;
@@ -63,7 +64,7 @@ class OutputFormatsTest {
 
     @Test
     void jsonOfAFailedRunCarriesTheTypedError() throws Exception {
-        JsonNode o = format(OutputFormat.JSON, run(new EventData.RunFailed(ErrorCategory.MAX_TURNS, "reached 2 turns", 9, 2, USAGE, COST))).getFirst();
+        JsonNode o = format(OutputFormat.JSON, run(new EventData.RunFailed(AgentErrorCategory.MAX_TURNS, "reached 2 turns", 9, 2, USAGE, COST))).getFirst();
         assertThat(o.path("status").asText()).isEqualTo("failed");
         assertThat(o.path("error").path("category").asText()).isEqualTo("max_turns");
         assertThat(o.path("error").path("message").asText()).isEqualTo("reached 2 turns");
@@ -115,10 +116,10 @@ class OutputFormatsTest {
 
     @Test
     void claudeStreamJsonErrorSubtypes() throws Exception {
-        JsonNode r = format(OutputFormat.CLAUDE_STREAM_JSON, run(new EventData.RunFailed(ErrorCategory.MAX_TURNS, "m", 1, 2, USAGE, COST))).getLast();
+        JsonNode r = format(OutputFormat.CLAUDE_STREAM_JSON, run(new EventData.RunFailed(AgentErrorCategory.MAX_TURNS, "m", 1, 2, USAGE, COST))).getLast();
         assertThat(r.path("subtype").asText()).isEqualTo("error_max_turns");
         assertThat(r.path("is_error").asBoolean()).isTrue();
-        JsonNode b = format(OutputFormat.CLAUDE_STREAM_JSON, run(new EventData.RunFailed(ErrorCategory.API_ERROR, "API error 500", 1, 2, USAGE, COST))).getLast();
+        JsonNode b = format(OutputFormat.CLAUDE_STREAM_JSON, run(new EventData.RunFailed(AgentErrorCategory.API_ERROR, "API error 500", 1, 2, USAGE, COST))).getLast();
         assertThat(b.path("subtype").asText()).isEqualTo("error_during_execution");
         assertThat(b.path("result").asText()).isEqualTo("API error 500");
     }
@@ -126,11 +127,11 @@ class OutputFormatsTest {
     @Test
     void exitCodesAreDistinctPerKindOfEnd() {
         assertThat(ExitCode.of(ErrorCategory.CONFIG).code()).isEqualTo(2);
-        assertThat(ExitCode.of(ErrorCategory.MAX_TURNS).code()).isEqualTo(3);
-        assertThat(ExitCode.of(ErrorCategory.BUDGET_EXCEEDED).code()).isEqualTo(4);
-        assertThat(ExitCode.of(ErrorCategory.TIMEOUT).code()).isEqualTo(5);
-        assertThat(ExitCode.of(ErrorCategory.API_OVERLOADED).code()).isEqualTo(6);
-        assertThat(ExitCode.of(ErrorCategory.API_AUTH).code()).isEqualTo(7);
+        assertThat(ExitCode.of(AgentErrorCategory.MAX_TURNS).code()).isEqualTo(3);
+        assertThat(ExitCode.of(AgentErrorCategory.BUDGET_EXCEEDED).code()).isEqualTo(4);
+        assertThat(ExitCode.of(AgentErrorCategory.TIMEOUT).code()).isEqualTo(5);
+        assertThat(ExitCode.of(AgentErrorCategory.API_OVERLOADED).code()).isEqualTo(6);
+        assertThat(ExitCode.of(AgentErrorCategory.API_AUTH).code()).isEqualTo(7);
         assertThat(ExitCode.of(ErrorCategory.CANCELED).code()).isEqualTo(130);
         assertThat(ExitCode.of(ErrorCategory.INTERNAL).code()).isEqualTo(1);
         Event done = new Event(1, "r", TS, new EventData.RunCompleted("x", 1, 1, USAGE, COST));

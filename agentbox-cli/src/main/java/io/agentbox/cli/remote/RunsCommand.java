@@ -1,7 +1,6 @@
 package io.agentbox.cli.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentbox.ErrorCategory;
 import io.agentbox.agent.event.Event;
 import io.agentbox.agent.event.EventData;
 import io.agentbox.agent.event.Events;

@@ -1,6 +1,7 @@
 package io.agentbox.server.runs;
 
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.sandbox.Durations;
 import io.agentbox.server.ServerConfig;
 import io.agentbox.server.model.Run;
@@ -57,12 +58,12 @@ public final class Reaper implements AutoCloseable {
         Instant now = clock.instant();
         List<Run> ended = new ArrayList<>();
         for (Run r : runs.olderThan(List.of(RunStatus.BOOTING), RunStore.TimeColumn.STARTED_AT, now.minus(config.bootTimeout()))) {
-            runService.terminate(r, RunStatus.FAILED, ErrorCategory.TIMEOUT,
+            runService.terminate(r, RunStatus.FAILED, AgentErrorCategory.TIMEOUT,
                     "run was still booting after " + Durations.format(config.bootTimeout()));
             ended.add(r);
         }
         for (Run r : runs.olderThan(IN_FLIGHT, RunStore.TimeColumn.DEADLINE_AT, now)) {
-            runService.terminate(r, RunStatus.FAILED, ErrorCategory.TIMEOUT, "run exceeded its lifetime deadline");
+            runService.terminate(r, RunStatus.FAILED, AgentErrorCategory.TIMEOUT, "run exceeded its lifetime deadline");
             ended.add(r);
         }
         for (Run r : runs.olderThan(IN_FLIGHT, RunStore.TimeColumn.HEARTBEAT_AT, now.minus(config.heartbeatTimeout()))) {

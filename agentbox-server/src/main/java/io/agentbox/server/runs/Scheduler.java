@@ -2,6 +2,7 @@ package io.agentbox.server.runs;
 
 import io.agentbox.AgentboxException;
 import io.agentbox.ErrorCategory;
+import io.agentbox.agent.AgentErrorCategory;
 import io.agentbox.sandbox.Durations;
 import io.agentbox.server.ServerConfig;
 import io.agentbox.server.http.Json;
@@ -142,7 +143,7 @@ public final class Scheduler implements AutoCloseable {
             Optional<String> overBudget = budgets.exceeded(ws.get());
             if (overBudget.isPresent()) {
                 Instant at = clock.instant();
-                RunEnding.Ending e = ending.failed(run, at, at, ErrorCategory.BUDGET_EXCEEDED, overBudget.get());
+                RunEnding.Ending e = ending.failed(run, at, at, AgentErrorCategory.BUDGET_EXCEEDED, overBudget.get());
                 stateMachine.transition(run.id(), RunStatus.QUEUED, RunStatus.FAILED, e.update().build(), Optional.of(e.event()));
                 continue;
             }

@@ -2,6 +2,7 @@ package io.agentbox.server.console;
 
 import io.agentbox.server.support.Http;
 import io.agentbox.server.support.Poll;
+import io.agentbox.server.support.ScriptedModel;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -60,6 +61,32 @@ class ConsoleE2ETest extends ConsoleBrowserTest {
             long stored = storedEvents(runId);
             assertThat(seqsOnPage()).as("every stored event once, in order").containsExactlyElementsOf(LongStream.rangeClosed(1, stored).boxed().toList());
         }
+    }
+
+    @Test
+    void thinkingStreamsLiveOpenAndFoldsAwayWhenItEnds() {
+        signIn(server.url(), server.ownerKey());
+        String g = gate("think");
+        String runId = startRun(server.owner(), Map.of("prompt", "hold " + g + "; think 60 60; say answered"));
+        openRun(server.url(), runId);
+        // the page follows the run before the thinking starts, so what it shows next arrives live
+        page.waitFor("document.querySelector('[data-stream=live]')", "the stream");
+        model.release(g);
+        String open = "document.querySelector('[data-kind=thinking] details[open] p')";
+        page.waitFor("(" + open + "?.textContent.length ?? 0) >= 3", "thinking to stream");
+        int first = page.eval(open + ".textContent.length").asInt();
+        assertThat(first).as("still streaming").isLessThan(60);
+        page.waitFor("(" + open + "?.textContent.length ?? 0) > " + first, "the thinking to grow in place");
+        assertThat(page.text("[data-kind=thinking] summary")).isEqualTo("Thinking");
+        page.waitFor("document.querySelector('[data-stream=ended]')", "the run to finish");
+        assertThat(page.count("[data-kind=thinking]")).as("one block, grown by its deltas").isEqualTo(1);
+        assertThat(page.exists("[data-kind=thinking] details[open]")).as("folded once complete").isFalse();
+        assertThat(page.eval("document.querySelector('[data-kind=thinking] p').textContent").asText()).isEqualTo(ScriptedModel.thoughts(60));
+        assertThat(textsOnPage()).containsExactly("released", "answered");
+        page.click("[data-kind=thinking] summary");
+        page.waitForSelector("[data-kind=thinking] details[open]");
+        long stored = storedEvents(runId);
+        assertThat(seqsOnPage()).containsExactlyElementsOf(LongStream.rangeClosed(1, stored).boxed().toList());
     }
 
     @Test

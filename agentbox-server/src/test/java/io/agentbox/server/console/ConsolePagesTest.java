@@ -26,9 +26,10 @@ class ConsolePagesTest extends ConsoleBrowserTest {
         Http owner = server.owner();
         startRun(owner, Map.of("prompt", "bash ls / | head -3; write /workspace/fizzbuzz.py print('fizz'); say Wrote fizzbuzz.py and ran it."));
         startRun(owner, Map.of("prompt", "say hello; fail"));
-        String done = startRun(owner, Map.of("prompt", "write /workspace/report.md # Findings; bash python3 -c 'print(6*7)'; say The report is in report.md.",
+        String done = startRun(owner, Map.of("prompt", "think 120 0; write /workspace/report.md # Findings; bash python3 -c 'print(6*7)'; say The report is in report.md.",
                 "model", "claude-haiku-4-5"));
         awaitEnd(owner, done);
+        seedHistory(owner);
         String asking = startRun(owner, Map.of("prompt", "bash git status; say done", "options", Map.of("permissionMode", "default")));
         owner.post("/v1/workspaces/" + server.defaultWorkspace() + "/keys", Map.of("name", "ci", "role", "member"));
         owner.post("/v1/workspaces/" + server.defaultWorkspace() + "/keys", Map.of("name", "dashboard", "role", "viewer"));
@@ -85,6 +86,37 @@ class ConsolePagesTest extends ConsoleBrowserTest {
         page.click(".menu-toggle");
         page.waitForSelector("#nav.open");
         check("menu-phone");
+    }
+
+    /**
+     * Two weeks of runs for the usage charts: real runs of several models, costs and outcomes, then dated
+     * back in the database (the server stamps runs with the time they were created).
+     */
+    private void seedHistory(Http owner) throws Exception {
+        String[] models = {"claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5"};
+        int[] daysBack = {1, 1, 2, 3, 3, 3, 5, 6, 8, 9, 9, 11, 12, 13};
+        Map<String, Integer> shift = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < daysBack.length; i++) {
+            String prompt = i % 5 == 4 ? "say trying; fail" : "bash echo day-" + daysBack[i] + "; say done; cost " + (0.004 * (1 + i % 4) * (1 + daysBack[i] % 3));
+            shift.put(startRun(owner, Map.of("prompt", prompt, "model", models[i % models.length])), daysBack[i]);
+        }
+        shift.keySet().forEach(id -> awaitEnd(owner, id));
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/agentbox.db").toAbsolutePath());
+             java.sql.PreparedStatement st = c.prepareStatement("UPDATE runs SET created_at = created_at - ?, started_at = started_at - ?, "
+                     + "finished_at = finished_at - ? WHERE id = ?")) {
+            c.createStatement().execute("PRAGMA busy_timeout = 10000");
+            for (var e : shift.entrySet()) {
+                long ms = e.getValue() * 86_400_000L;
+                for (int k = 1; k <= 3; k++) st.setLong(k, ms);
+                st.setString(4, e.getKey());
+                assertThat(st.executeUpdate()).isEqualTo(1);
+            }
+        }
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        var report = owner.get("/v1/analytics/usage?groupBy=day&from=" + today.minusDays(29) + "&to=" + today).json();
+        long daysWithRuns = 0;
+        for (var d : report.get("data")) if (d.get("runs").asLong() > 0) daysWithRuns++;
+        assertThat(daysWithRuns).as("runs on several days").isGreaterThanOrEqualTo(10);
     }
 
     /** The page's labels and width, then its screenshot. */

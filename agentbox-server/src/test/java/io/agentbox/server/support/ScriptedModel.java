@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code bash CMD} – a Bash tool call (the rest of the step is the command)</li>
  *   <li>{@code write PATH TEXT} – a Write tool call</li>
  *   <li>{@code slow N MS} – N one-character chunks, MS milliseconds apart</li>
+ *   <li>{@code think N MS} – extended thinking of N characters ({@link #thoughts(int)}), one character every MS milliseconds</li>
  *   <li>{@code hold [GATE]} – the answer waits until {@link #release(String) release(GATE)} (or the fake closes)</li>
  *   <li>{@code cost USD} – the previous turn's usage costs about USD (input tokens at Sonnet's $3/M)</li>
  *   <li>{@code fail} – a 400 from the API: the run fails with {@code api_error}</li>
@@ -123,6 +124,11 @@ public final class ScriptedModel implements AutoCloseable {
                     turns.add(text(Reply.builder().text(digits(Integer.parseInt(nm[0]))).chunkSize(1)
                             .chunkDelay(Duration.ofMillis(Long.parseLong(nm[1])))));
                 }
+                case "think" -> {
+                    String[] nm = rest.strip().split("\\s+");
+                    turns.add(text(Reply.builder().thinking(thoughts(Integer.parseInt(nm[0]))).chunkSize(1)
+                            .chunkDelay(Duration.ofMillis(Long.parseLong(nm[1])))));
+                }
                 case "hold" -> turns.add(new Turn(Reply.text("released"), false,
                         rest.isBlank() ? "anonymous-" + System.nanoTime() : rest.strip(), false));
                 case "cost" -> {
@@ -143,6 +149,14 @@ public final class ScriptedModel implements AutoCloseable {
 
     private static Turn text(Reply.Builder b) {
         return new Turn(b.build(), false, null, false);
+    }
+
+    /** The thinking of a {@code think N MS} step: N characters of plain words. */
+    public static String thoughts(int n) {
+        String words = "The user wants the files checked first, so I will list them and then answer. ";
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < n) sb.append(words);
+        return sb.substring(0, n);
     }
 
     private static String digits(int n) {
