@@ -78,6 +78,11 @@ if [ "$deps_only" = true ]; then
     say "installing chromium for the web console's browser tests"
     apt_install chromium
   fi
+  # E2B's code interpreter (runCode) runs a real IPython kernel inside sandboxes of the host template
+  if ! /usr/bin/python3 -c 'import ipykernel, jupyter_client' >/dev/null 2>&1; then
+    say "installing python3-ipykernel for the code interpreter's tests"
+    apt_install python3-ipykernel python3-jupyter-client
+  fi
   "$repo/test-deps/install.sh"
   exit 0
 fi

@@ -1,6 +1,8 @@
 /*
  * agentbox-init client LAUNCHER HOME sandbox exec [OPTIONS] ID [--] CMD...
  * agentbox-init client LAUNCHER HOME sandbox kill ID
+ * agentbox-init client LAUNCHER HOME sandbox ls [--json] [--metadata K=V]...
+ * agentbox-init client LAUNCHER HOME sandbox info [--json] ID
  *
  * The fast path of `agentbox sandbox exec` (and `kill`): the launcher hands the command line to this before it
  * starts a JVM, and this speaks the control protocol (documented in agentbox-init.c, served by the same
@@ -27,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -314,9 +317,234 @@ static int kill_sandbox(const char *home, int argc, char **argv) {
     return 1;
 }
 
+
+/* A whole small file into *out (NUL-terminated); -1 when absent or too big. */
+static int slurp(const char *path, char **out, size_t *n) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) || st.st_size > (4 << 20)) { close(fd); return -1; }
+    char *d = malloc((size_t)st.st_size + 1);
+    if (!d || read_full(fd, d, (size_t)st.st_size)) { close(fd); free(d); return -1; }
+    close(fd);
+    d[st.st_size] = 0;
+    *out = d;
+    *n = (size_t)st.st_size;
+    return 0;
+}
+
+static uint64_t fnv(uint64_t h, const char *d, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)d[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/*
+ * cli.view, written by the JVM (FastView.java): what `info` and `ls` print for one sandbox, formatted
+ * by the CLI's own code. Only the "in 4m58s" of the deadline and the widths of ls's columns are made here.
+ */
+enum { V_VERSION, V_HASH, V_CREATED, V_EXPIRES, V_ASCII, V_JSON, V_INFO_HEAD, V_INFO_TAIL, V_ID, V_TEMPLATE, V_NETWORK, V_META, V_PAIRS };
+#define VIEW_VERSION "agentbox-view 1"
+typedef struct { char *data; const char *f[V_PAIRS]; const char **pairs; int npairs; } view_t;
+
+/* 0: loaded; 1: a warm-pool sandbox nobody took yet (invisible); -1: hand the command to the JVM. */
+static int load_view(const char *home, const char *id, view_t *v) {
+    char path[PATH_MAX], *state = NULL, *net = NULL;
+    size_t n, nn;
+    if (!valid_id(id)) return -1;
+    snprintf(path, sizeof path, "%s/sandboxes/%s/lock", home, id);
+    int lock = open(path, O_WRONLY | O_CLOEXEC);
+    if (lock < 0) return -1;
+    bool alive = locked(lock);
+    close(lock);
+    if (!alive) return -1; /* the JVM reaps what died */
+    snprintf(path, sizeof path, "%s/sandboxes/%s/sandbox.json", home, id);
+    if (slurp(path, &state, &n)) return -1;
+    /* SandboxState's last field: Jackson writes the record's fields in order */
+    static const char visible[] = ",\"pool\":null}";
+    size_t vl = sizeof visible - 1;
+    if (n < vl || memcmp(state + n - vl, visible, vl) != 0) {
+        /* or ,"pool":"PID@START"} (the owner has no quotes): waiting in a warm pool; anything else goes to the JVM */
+        char *last = NULL;
+        for (char *p = state; (p = strstr(p, ",\"pool\":\"")); p++) last = p;
+        int r = last && n > 2 && state[n - 1] == '}' && strchr(last + 9, '"') == state + n - 2 ? 1 : -1;
+        free(state);
+        return r;
+    }
+    uint64_t h = fnv(0xcbf29ce484222325ULL, state, n);
+    free(state);
+    snprintf(path, sizeof path, "%s/sandboxes/%s/network.json", home, id);
+    if (slurp(path, &net, &nn) == 0) {
+        h = fnv(fnv(h, "\n", 1), net, nn);
+        free(net);
+    } else if (errno != ENOENT) {
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/sandboxes/%s/cli.view", home, id);
+    if (slurp(path, &v->data, &n)) return -1;
+    int nf = 0;
+    for (size_t i = 0; i < n; i++) if (v->data[i] == 0) nf++;
+    if (nf < V_PAIRS || (nf - V_PAIRS) % 2 || v->data[n - 1] != 0) return -1;
+    v->pairs = malloc(sizeof(char *) * (size_t)(nf - V_PAIRS + 1));
+    if (!v->pairs) return -1;
+    const char *p = v->data;
+    for (int k = 0; k < nf; k++, p += strlen(p) + 1) {
+        if (k < V_PAIRS) v->f[k] = p;
+        else v->pairs[k - V_PAIRS] = p;
+    }
+    v->npairs = (nf - V_PAIRS) / 2;
+    char hex[17];
+    snprintf(hex, sizeof hex, "%llx", (unsigned long long)h);
+    if (strcmp(v->f[V_VERSION], VIEW_VERSION) || strcmp(v->f[V_HASH], hex) || strcmp(v->f[V_ASCII], "1") || strcmp(v->f[V_ID], id)) return -1;
+    return 0;
+}
+
+/* SandboxView.expiresIn: "in " and Durations.format of whole seconds (of milliseconds under one), or "expired" */
+static void expires_in(const char *expires_ns, char *out, size_t n) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long left = strtoll(expires_ns, NULL, 10) - ((long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+    if (left <= 0) {
+        snprintf(out, n, "expired");
+        return;
+    }
+    char d[32];
+    format_duration(left < 1000000000LL ? left / 1000000 : left / 1000000000LL * 1000, d, sizeof d);
+    snprintf(out, n, "in %s", d);
+}
+
+static bool printable(const char *s) {
+    for (; *s; s++) if (*s < 0x20 || *s > 0x7e) return false;
+    return true;
+}
+
+static int info_sandbox(const char *home, int argc, char **argv) {
+    const char *id = NULL;
+    bool json = false;
+    for (int i = 6; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) json = true;
+        else if (argv[i][0] == '-' || id) return fallback("an info the fast path does not serve");
+        else id = argv[i];
+    }
+    view_t v = {0};
+    if (!id || load_view(home, id, &v)) return fallback("a sandbox without a current record");
+    if (json) {
+        printf("%s\n", v.f[V_JSON]);
+    } else {
+        char in[48];
+        expires_in(v.f[V_EXPIRES], in, sizeof in);
+        printf("%s%s%s", v.f[V_INFO_HEAD], in, v.f[V_INFO_TAIL]);
+    }
+    return fflush(stdout) ? 1 : 0;
+}
+
+static int by_created(const void *a, const void *b) {
+    const view_t *x = a, *y = b;
+    int c = strcmp(x->f[V_CREATED], y->f[V_CREATED]);
+    return c ? c : strcmp(x->f[V_ID], y->f[V_ID]);
+}
+
+static int by_key(const void *a, const void *b) {
+    return strcmp(((const char *const *)a)[0], ((const char *const *)b)[0]);
+}
+
+static int ls_sandboxes(const char *home, int argc, char **argv) {
+    bool json = false;
+    int nq = 0;
+    const char **query = calloc((size_t)argc * 2, sizeof(char *)); /* key, value pairs; a repeated key: the last wins */
+    if (!query) return fallback("out of memory");
+    for (int i = 6; i < argc; i++) {
+        const char *kv = NULL;
+        if (strcmp(argv[i], "--json") == 0) json = true;
+        else if (strncmp(argv[i], "--metadata=", 11) == 0) kv = argv[i] + 11;
+        else if (strcmp(argv[i], "--metadata") == 0 && i + 1 < argc) kv = argv[++i];
+        else return fallback("an ls the fast path does not serve");
+        if (!kv) continue;
+        const char *eq = strchr(kv, '=');
+        if (!eq || eq == kv || !printable(kv)) return fallback("a --metadata the fast path does not parse");
+        char *k = strndup(kv, (size_t)(eq - kv));
+        int at = nq;
+        for (int q = 0; q < nq; q++) if (strcmp(query[2 * q], k) == 0) at = q;
+        query[2 * at] = k;
+        query[2 * at + 1] = eq + 1;
+        if (at == nq) nq++;
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/sandboxes", home);
+    DIR *d = opendir(path);
+    if (!d) return fallback("no sandboxes directory");
+    size_t nv = 0, cap = 16;
+    view_t *views = malloc(cap * sizeof *views);
+    for (struct dirent *e; views && (e = readdir(d));) {
+        if (strncmp(e->d_name, "sbx_", 4) != 0) continue;
+        if (nv == cap) views = realloc(views, (cap *= 2) * sizeof *views);
+        if (!views) break;
+        view_t *v = &views[nv];
+        memset(v, 0, sizeof *v);
+        int r = load_view(home, e->d_name, v);
+        if (r < 0) return fallback("a sandbox without a current record");
+        if (r > 0) continue;
+        bool match = true;
+        for (int q = 0; q < nq && match; q++) {
+            match = false;
+            for (int k = 0; k < v->npairs; k++) {
+                if (strcmp(v->pairs[2 * k], query[2 * q]) == 0) match = strcmp(v->pairs[2 * k + 1], query[2 * q + 1]) == 0;
+            }
+        }
+        if (match) nv++;
+    }
+    closedir(d);
+    if (!views) return fallback("out of memory");
+    qsort(views, nv, sizeof *views, by_created);
+    if (json) {
+        putchar('[');
+        for (size_t k = 0; k < nv; k++) printf("%s%s", k ? "," : "", views[k].f[V_JSON]);
+        printf("]\n");
+        return fflush(stdout) ? 1 : 0;
+    }
+    if (nv == 0) {
+        /* SandboxView.metadataText of the query */
+        qsort(query, (size_t)nq, 2 * sizeof(char *), by_key);
+        fprintf(stderr, "no live sandboxes%s", nq ? " with " : "");
+        for (int q = 0; q < nq; q++) fprintf(stderr, "%s%s=%s", q ? "," : "", query[2 * q], query[2 * q + 1]);
+        fputc('\n', stderr);
+        return 0;
+    }
+    /* Table.print: columns two blanks apart, the last one unpadded, no trailing blanks */
+    const char *header[5] = {"ID", "TEMPLATE", "EXPIRES", "NETWORK", "METADATA"};
+    char (*expires)[48] = malloc(nv * sizeof *expires);
+    if (!expires) return 1;
+    size_t w[5];
+    for (int c = 0; c < 5; c++) w[c] = strlen(header[c]);
+    for (size_t k = 0; k < nv; k++) {
+        expires_in(views[k].f[V_EXPIRES], expires[k], sizeof expires[k]);
+        const char *cells[5] = {views[k].f[V_ID], views[k].f[V_TEMPLATE], expires[k], views[k].f[V_NETWORK], views[k].f[V_META]};
+        for (int c = 0; c < 5; c++) if (strlen(cells[c]) > w[c]) w[c] = strlen(cells[c]);
+    }
+    char *line = malloc(w[0] + w[1] + w[2] + w[3] + w[4] + 16);
+    if (!line) return 1;
+    for (size_t k = 0; k <= nv; k++) {
+        const char *cells[5] = {header[0], header[1], header[2], header[3], header[4]};
+        if (k > 0) {
+            const view_t *v = &views[k - 1];
+            const char *row[5] = {v->f[V_ID], v->f[V_TEMPLATE], expires[k - 1], v->f[V_NETWORK], v->f[V_META]};
+            memcpy(cells, row, sizeof cells);
+        }
+        size_t o = 0;
+        for (int c = 0; c < 5; c++) o += (size_t)sprintf(line + o, "%-*s", c < 4 ? (int)(w[c] + 2) : 0, cells[c]);
+        while (o > 0 && line[o - 1] == ' ') o--;
+        line[o] = 0;
+        puts(line);
+    }
+    return fflush(stdout) ? 1 : 0;
+}
+
 int client_main(int argc, char **argv) {
-    if (argc < 6 || strcmp(argv[4], "sandbox") != 0 || (strcmp(argv[5], "exec") != 0 && strcmp(argv[5], "kill") != 0)) {
-        fprintf(stderr, "usage: agentbox-init client LAUNCHER HOME sandbox exec|kill ...\n");
+    if (argc < 6 || strcmp(argv[4], "sandbox") != 0 || (strcmp(argv[5], "exec") != 0 && strcmp(argv[5], "kill") != 0
+            && strcmp(argv[5], "ls") != 0 && strcmp(argv[5], "info") != 0)) {
+        fprintf(stderr, "usage: agentbox-init client LAUNCHER HOME sandbox exec|kill|ls|info ...\n");
         return 2;
     }
     launcher = argv[2];
@@ -325,7 +553,12 @@ int client_main(int argc, char **argv) {
     orig_argv[0] = (char *)launcher; /* execv(launcher, [launcher, sandbox, exec, ...]) */
     const char *mode = getenv("AGENTBOX_FAST_PATH");
     if (mode && strcmp(mode, "off") == 0) return fallback("off");
+    /* AgentboxCommand: a blank AGENTBOX_PROVIDER is the local one */
+    const char *provider = getenv("AGENTBOX_PROVIDER");
+    if (provider && provider[strspn(provider, " \t\r\n\f\v")] && strcmp(provider, "local") != 0) return fallback("another provider");
     if (strcmp(argv[5], "kill") == 0) return kill_sandbox(home, argc, argv);
+    if (strcmp(argv[5], "ls") == 0) return ls_sandboxes(home, argc, argv);
+    if (strcmp(argv[5], "info") == 0) return info_sandbox(home, argc, argv);
 
     long long timeout_ms = -1, max_output = DEFAULT_MAX_OUTPUT;
     const char *cwd = NULL, *user = "user", *id = NULL;

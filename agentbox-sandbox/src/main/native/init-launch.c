@@ -95,6 +95,7 @@ static void teardown(const launch_t *l) {
     /* written by the Java side for the CLI's fast path (agentbox-client.c) */
     unlink(state_path(l, 1, "exec.defaults"));
     unlink(state_path(l, 1, "init"));
+    unlink(state_path(l, 1, "cli.view"));
     rmdir(l->state);
 }
 

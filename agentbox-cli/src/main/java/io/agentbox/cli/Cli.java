@@ -30,6 +30,11 @@ public final class Cli {
         return home;
     }
 
+    /** {@link #LOCAL}, {@link #E2B} or what the user asked for (refused on first use). */
+    public String provider() {
+        return provider;
+    }
+
     public SandboxProvider sandboxes() {
         if (sandboxes == null) {
             sandboxes = switch (provider) {

@@ -20,9 +20,14 @@ public final class Json {
     }
 
     public static void print(PrintWriter out, Object value) {
+        out.println(toString(value));
+        out.flush();
+    }
+
+    /** The document {@link #print} prints, without its line end. */
+    public static String toString(Object value) {
         try {
-            out.println(MAPPER.writeValueAsString(value));
-            out.flush();
+            return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
         }

@@ -1,25 +1,16 @@
 package io.agentbox.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -30,8 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -69,22 +58,15 @@ public final class FakeAnthropic implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final int chunkSize;
-    private final boolean recordBodies;
-    private final Consumer<RecordedRequest> listener;
     private final Queue<Step> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger consumed = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Responder responder;
-
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition arrived = lock.newCondition();
-    private final List<RecordedRequest> recorded = new ArrayList<>();
-    private int nextIndex;
+    private final Recordings recordings;
 
     private FakeAnthropic(Builder b) throws IOException {
         this.chunkSize = b.chunkSize;
-        this.recordBodies = b.recordBodies;
-        this.listener = b.listener;
+        this.recordings = new Recordings(b.recordBodies, b.listener);
         this.responder = b.responder.orElse(null);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), b.port), 1024);
@@ -153,12 +135,7 @@ public final class FakeAnthropic implements AutoCloseable {
 
     /** Every request received so far (any path), in arrival order. */
     public List<RecordedRequest> requests() {
-        lock.lock();
-        try {
-            return List.copyOf(recorded);
-        } finally {
-            lock.unlock();
-        }
+        return recordings.all();
     }
 
     /** The {@code POST /v1/messages} requests received so far, in arrival order. */
@@ -172,15 +149,7 @@ public final class FakeAnthropic implements AutoCloseable {
      * @throws AssertionError when no request has arrived
      */
     public RecordedRequest lastRequest() {
-        lock.lock();
-        try {
-            if (recorded.isEmpty()) {
-                throw new AssertionError("the fake Anthropic API has received no request");
-            }
-            return recorded.getLast();
-        } finally {
-            lock.unlock();
-        }
+        return recordings.last();
     }
 
     /**
@@ -189,24 +158,7 @@ public final class FakeAnthropic implements AutoCloseable {
      * @throws AssertionError when fewer arrived before the timeout, listing those that did
      */
     public List<RecordedRequest> awaitRequests(int count, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        lock.lock();
-        try {
-            while (recorded.size() < count) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("expected " + count + " requests to the fake Anthropic API within "
-                            + timeout + ", got " + recorded.size() + ": " + summary(recorded));
-                }
-                arrived.awaitNanos(left);
-            }
-            return List.copyOf(recorded);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting for requests", e);
-        } finally {
-            lock.unlock();
-        }
+        return recordings.await(count, timeout);
     }
 
     /** Empties the queue and the recordings and drops the responder: as freshly started, on the same port. */
@@ -214,13 +166,7 @@ public final class FakeAnthropic implements AutoCloseable {
         queue.clear();
         consumed.set(0);
         responder = null;
-        lock.lock();
-        try {
-            recorded.clear();
-            nextIndex = 0;
-        } finally {
-            lock.unlock();
-        }
+        recordings.clear();
         return this;
     }
 
@@ -244,76 +190,34 @@ public final class FakeAnthropic implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         byte[] bytes = ex.getRequestBody().readAllBytes();
         JsonNode body = Json.parseBody(bytes);
-        RecordedRequest request = record(ex, body);
+        RecordedRequest request = recordings.record(ex, body);
         String method = ex.getRequestMethod();
         String path = request.path();
         if (method.equals("POST") && path.equals(MESSAGES_PATH)) {
             if (!body.isObject()) {
-                sendError(ex, Failure.badRequest("the request body must be a JSON object"));
+                ExchangeWriter.sendError(ex, Failure.badRequest("the request body must be a JSON object"));
             } else {
                 answer(ex, request);
             }
         } else if (method.equals("POST") && path.equals(COUNT_TOKENS_PATH)) {
-            sendJson(ex, 200, Json.object().put("input_tokens", Json.estimateInputTokens(body)), Map.of());
+            ExchangeWriter.sendJson(ex, 200, Json.object().put("input_tokens", Json.estimateInputTokens(body)), Map.of());
         } else {
-            sendError(ex, Failure.http(404, "not_found_error", "the fake Anthropic API serves POST " + MESSAGES_PATH
+            ExchangeWriter.sendError(ex, Failure.http(404, "not_found_error", "the fake Anthropic API serves POST " + MESSAGES_PATH
                     + " and POST " + COUNT_TOKENS_PATH + ", not " + method + " " + path));
         }
-    }
-
-    private RecordedRequest record(HttpExchange ex, JsonNode body) {
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        Optional<String> credential = Optional.empty();
-        for (Map.Entry<String, List<String>> h : ex.getRequestHeaders().entrySet()) {
-            String name = h.getKey().toLowerCase(Locale.ROOT);
-            List<String> values = h.getValue();
-            switch (name) {
-                case "x-api-key" -> {
-                    credential = values.stream().findFirst().map(RecordedRequest::sha256);
-                    values = List.of(RecordedRequest.REDACTED);
-                }
-                case "authorization" -> {
-                    if (credential.isEmpty()) {
-                        credential = values.stream().findFirst()
-                                .map(v -> v.regionMatches(true, 0, "Bearer ", 0, 7) ? v.substring(7).trim() : v)
-                                .map(RecordedRequest::sha256);
-                    }
-                    values = List.of(RecordedRequest.REDACTED);
-                }
-                case "cookie" -> values = List.of(RecordedRequest.REDACTED);
-                default -> values = List.copyOf(values);
-            }
-            headers.put(name, values);
-        }
-        String query = Optional.ofNullable(ex.getRequestURI().getRawQuery()).orElse("");
-        RecordedRequest full;
-        lock.lock();
-        try {
-            full = new RecordedRequest(nextIndex++, Instant.now(), ex.getRequestMethod(), ex.getRequestURI().getPath(),
-                    query, headers, body, credential);
-            recorded.add(recordBodies ? full : new RecordedRequest(full.index(), full.receivedAt(), full.method(),
-                    full.path(), full.query(), full.headers(), MissingNode.getInstance(), full.credentialSha256()));
-            arrived.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        if (listener != null) {
-            listener.accept(full);
-        }
-        return full;
     }
 
     private void answer(HttpExchange ex, RecordedRequest request) throws IOException {
         Step step = next(request);
         switch (step) {
-            case Reply reply -> sendReply(ex, request, reply, -1, Optional.empty());
-            case Failure.HttpError error -> sendError(ex, error);
-            case Failure.StreamCut cut -> sendReply(ex, request, cut.partial(), cut.afterEvents(), Optional.empty());
+            case Reply reply -> ExchangeWriter.sendReply(ex, request, reply, chunkSize, -1, Optional.empty());
+            case Failure.HttpError error -> ExchangeWriter.sendError(ex, error);
+            case Failure.StreamCut cut -> ExchangeWriter.sendReply(ex, request, cut.partial(), chunkSize, cut.afterEvents(), Optional.empty());
             case Failure.StreamError error -> {
                 if (request.streaming()) {
-                    sendReply(ex, request, error.partial(), error.afterEvents(), Optional.of(error));
+                    ExchangeWriter.sendReply(ex, request, error.partial(), chunkSize, error.afterEvents(), Optional.of(error));
                 } else {
-                    sendError(ex, Failure.http(ErrorTypes.statusFor(error.type()), error.type(), error.message()));
+                    ExchangeWriter.sendError(ex, Failure.http(ErrorTypes.statusFor(error.type()), error.type(), error.message()));
                 }
             }
         }
@@ -338,115 +242,6 @@ public final class FakeAnthropic implements AutoCloseable {
             return Failure.http(500, "api_error", "fake Anthropic API: the responder failed on request #"
                             + request.index() + ": " + e)
                     .withHeader("x-should-retry", "false");
-        }
-    }
-
-    /**
-     * Sends a reply; when {@code stopAfter} is not negative, only that many events are sent, then
-     * either the error event or (without one) a dropped connection.
-     */
-    private void sendReply(HttpExchange ex, RecordedRequest request, Reply reply, int stopAfter,
-            Optional<Failure.StreamError> error) throws IOException {
-        pause(reply.firstByteDelay());
-        MessageRenderer renderer = new MessageRenderer(reply, request, chunkSize);
-        Headers headers = ex.getResponseHeaders();
-        headers.set("request-id", WireIds.requestId());
-        if (!request.streaming()) {
-            byte[] bytes = Json.bytes(renderer.message());
-            headers.set("content-type", "application/json");
-            if (stopAfter < 0) {
-                ex.sendResponseHeaders(200, bytes.length);
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(bytes);
-                }
-                return;
-            }
-            ex.sendResponseHeaders(200, bytes.length);
-            OutputStream out = ex.getResponseBody();
-            out.write(bytes, 0, bytes.length / 2);
-            out.flush();
-            throw new ConnectionDrop();
-        }
-
-        headers.set("content-type", "text/event-stream; charset=utf-8");
-        headers.set("cache-control", "no-cache");
-        ex.sendResponseHeaders(200, 0);
-        OutputStream out = new BufferedOutputStream(ex.getResponseBody(), 16 * 1024);
-        List<MessageRenderer.Event> events = renderer.events();
-        boolean paced = !reply.chunkDelay().isZero();
-        int sent = 0;
-        for (MessageRenderer.Event event : events) {
-            if (sent == stopAfter) {
-                break;
-            }
-            if (paced && sent >= 2) {
-                out.flush();
-                pause(reply.chunkDelay());
-            }
-            out.write(event.bytes());
-            sent++;
-            if (sent == 2) {
-                out.flush(); // message_start and ping go out at once, as the first bytes do for real
-            }
-        }
-        if (error.isPresent()) {
-            ObjectNode data = Json.object().put("type", "error");
-            data.putObject("error").put("type", error.get().type()).put("message", error.get().message());
-            out.write(MessageRenderer.Event.of("error", data).bytes());
-        } else if (stopAfter >= 0) {
-            out.flush();
-            throw new ConnectionDrop();
-        }
-        out.close();
-    }
-
-    private void sendError(HttpExchange ex, Failure.HttpError error) throws IOException {
-        ObjectNode body = Json.object().put("type", "error");
-        body.putObject("error").put("type", error.type()).put("message", error.message());
-        sendJson(ex, error.status(), body, error.headers());
-    }
-
-    private static void sendJson(HttpExchange ex, int status, ObjectNode body, Map<String, String> extraHeaders)
-            throws IOException {
-        byte[] bytes = Json.bytes(body);
-        Headers headers = ex.getResponseHeaders();
-        headers.set("content-type", "application/json");
-        headers.set("request-id", WireIds.requestId());
-        extraHeaders.forEach(headers::set);
-        if (ex.getRequestMethod().equals("HEAD")) {
-            ex.sendResponseHeaders(status, -1);
-            ex.close();
-            return;
-        }
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    private static void pause(Duration delay) throws IOException {
-        if (delay.isZero()) {
-            return;
-        }
-        try {
-            Thread.sleep(delay);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("the fake is closing", e);
-        }
-    }
-
-    private static String summary(List<RecordedRequest> requests) {
-        return requests.stream().map(r -> r.method() + " " + r.path()).toList().toString();
-    }
-
-    /**
-     * Thrown out of the handler to make the JDK server close the connection without finishing the
-     * response (no terminating chunk), which is how a client sees a dropped stream.
-     */
-    private static final class ConnectionDrop extends RuntimeException {
-        ConnectionDrop() {
-            super("stream cut by the script", null, false, false);
         }
     }
 

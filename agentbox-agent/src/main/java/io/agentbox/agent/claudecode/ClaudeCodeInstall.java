@@ -1,6 +1,7 @@
 package io.agentbox.agent.claudecode;
 
 import io.agentbox.ConfigException;
+import io.agentbox.sandbox.local.HostFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,13 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Claude Code installed from npm under the data dir, {@code $AGENTBOX_HOME/runtimes/claude-code/<version>},
@@ -100,10 +99,10 @@ public record ClaudeCodeInstall(String version, Path binaryDir) {
                     npm(tmp, version);
                     fromPackages(version, tmp.resolve("node_modules")).orElseThrow(() -> new ConfigException(
                             "npm installed " + PACKAGE + "@" + version + " without its native binary " + platformPackage()));
-                    deleteTree(target);
+                    HostFiles.deleteTree(target);
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 } finally {
-                    deleteTree(tmp);
+                    HostFiles.deleteTree(tmp);
                 }
             }
             Path current = root.resolve(".current.tmp");
@@ -139,13 +138,6 @@ public record ClaudeCodeInstall(String version, Path binaryDir) {
             List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
             String last = lines.isEmpty() ? "" : lines.getLast();
             throw new ConfigException("npm install of " + PACKAGE + "@" + version + " failed (exit " + p.exitValue() + "): " + last);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }

@@ -1,10 +1,12 @@
 package io.agentbox.cli.sandbox;
 
 import io.agentbox.cli.AgentboxCommand;
+import io.agentbox.cli.Cli;
 import io.agentbox.cli.Converters;
 import io.agentbox.cli.Json;
 import io.agentbox.cli.NetworkFlags;
 import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.SandboxInfo;
 import io.agentbox.sandbox.SandboxSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,9 +67,12 @@ final class CreateCommand implements Callable<Integer> {
         if (diskMb != null) b.diskMb(diskMb);
         SandboxSpec sandboxSpec = b.build();
         // Not try-with-resources: closing would kill the sandbox, which must outlive this process.
-        Sandbox sandbox = AgentboxCommand.cli(spec).sandboxes().create(sandboxSpec);
+        Cli cli = AgentboxCommand.cli(spec);
+        Sandbox sandbox = cli.sandboxes().create(sandboxSpec);
+        SandboxInfo info = sandbox.info();
+        FastView.written(cli, info);
         if (json) {
-            Json.print(spec.commandLine().getOut(), SandboxView.of(sandbox.info()));
+            Json.print(spec.commandLine().getOut(), SandboxView.of(info));
         } else {
             spec.commandLine().getOut().println(sandbox.id());
         }

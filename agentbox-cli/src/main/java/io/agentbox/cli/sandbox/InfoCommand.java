@@ -1,6 +1,7 @@
 package io.agentbox.cli.sandbox;
 
 import io.agentbox.cli.AgentboxCommand;
+import io.agentbox.cli.Cli;
 import io.agentbox.cli.Json;
 import io.agentbox.cli.Table;
 import io.agentbox.sandbox.Resources;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code agentbox sandbox info ID}. */
@@ -28,22 +30,27 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SandboxInfo info = AgentboxCommand.cli(spec).sandbox(id).info();
+        Cli cli = AgentboxCommand.cli(spec);
+        SandboxInfo info = FastView.recording(cli, List.of(id), () -> List.of(cli.sandbox(id).info())).getFirst();
         if (json) {
             Json.print(spec.commandLine().getOut(), SandboxView.of(info));
             return 0;
         }
+        table(info, SandboxView.expiresIn(info.expiresAt(), Instant.now())).print(spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** The text {@code info} prints, with {@code expiresIn} ("in 4m58s") after the deadline. */
+    static Table table(SandboxInfo info, String expiresIn) {
         Resources r = info.resources();
-        new Table("id", info.id())
+        return new Table("id", info.id())
                 .row("template", info.template())
                 .row("created", SandboxView.iso(info.createdAt()))
-                .row("expires", SandboxView.iso(info.expiresAt()) + " (" + SandboxView.expiresIn(info.expiresAt(), Instant.now()) + ")")
+                .row("expires", SandboxView.iso(info.expiresAt()) + " (" + expiresIn + ")")
                 .row("resources", cpus(r.cpus()) + " cpu, " + r.memoryMb() + " MiB memory, " + r.pids() + " pids, " + r.diskMb() + " MiB disk")
                 .row("network", info.network().name())
                 .row("workdir", info.workdir())
-                .row("metadata", SandboxView.metadataText(info.metadata()))
-                .print(spec.commandLine().getOut());
-        return 0;
+                .row("metadata", SandboxView.metadataText(info.metadata()));
     }
 
     private static String cpus(double cpus) {

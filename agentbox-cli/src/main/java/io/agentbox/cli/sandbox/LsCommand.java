@@ -1,6 +1,7 @@
 package io.agentbox.cli.sandbox;
 
 import io.agentbox.cli.AgentboxCommand;
+import io.agentbox.cli.Cli;
 import io.agentbox.cli.Json;
 import io.agentbox.cli.Table;
 import io.agentbox.sandbox.SandboxInfo;
@@ -31,7 +32,8 @@ final class LsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<SandboxInfo> sandboxes = AgentboxCommand.cli(spec).sandboxes().list(SandboxQuery.metadata(metadata)).stream()
+        Cli cli = AgentboxCommand.cli(spec);
+        List<SandboxInfo> sandboxes = FastView.recording(cli, FastView.ids(cli), () -> cli.sandboxes().list(SandboxQuery.metadata(metadata))).stream()
                 .sorted(Comparator.comparing(SandboxInfo::createdAt).thenComparing(SandboxInfo::id))
                 .toList();
         if (json) {
@@ -45,9 +47,14 @@ final class LsCommand implements Callable<Integer> {
         Instant now = Instant.now();
         Table table = new Table("ID", "TEMPLATE", "EXPIRES", "NETWORK", "METADATA");
         for (SandboxInfo s : sandboxes) {
-            table.row(s.id(), s.template(), SandboxView.expiresIn(s.expiresAt(), now), s.network().name(), SandboxView.metadataText(s.metadata()));
+            table.row(row(s, SandboxView.expiresIn(s.expiresAt(), now)));
         }
         table.print(spec.commandLine().getOut());
         return 0;
+    }
+
+    /** One line of the table, with {@code expiresIn} ("in 4m58s") as its third cell. */
+    static String[] row(SandboxInfo s, String expiresIn) {
+        return new String[] {s.id(), s.template(), expiresIn, s.network().name(), SandboxView.metadataText(s.metadata())};
     }
 }

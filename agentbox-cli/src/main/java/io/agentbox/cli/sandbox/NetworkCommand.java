@@ -1,6 +1,7 @@
 package io.agentbox.cli.sandbox;
 
 import io.agentbox.cli.AgentboxCommand;
+import io.agentbox.cli.Cli;
 import io.agentbox.cli.Json;
 import io.agentbox.sandbox.NetworkPolicy;
 import io.agentbox.sandbox.Sandbox;
@@ -54,8 +55,11 @@ final class NetworkCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        Sandbox sandbox = AgentboxCommand.cli(spec).sandbox(id);
+        Cli cli = AgentboxCommand.cli(spec);
+        Sandbox sandbox = cli.sandbox(id);
         sandbox.setNetwork(policy);
+        // the record of the new policy, for the native `info` and `ls`
+        FastView.recording(cli, List.of(id), () -> List.of(sandbox.info()));
         if (json) {
             Json.print(spec.commandLine().getOut(), NetworkConfig.policyJson(policy));
         } else {

@@ -1,8 +1,10 @@
 package io.agentbox.cli.sandbox;
 
 import io.agentbox.cli.AgentboxCommand;
+import io.agentbox.cli.Cli;
 import io.agentbox.cli.Converters;
 import io.agentbox.sandbox.Sandbox;
+import io.agentbox.sandbox.SandboxInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -10,6 +12,7 @@ import picocli.CommandLine.Spec;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code agentbox sandbox set-timeout ID 10m}: the sandbox now ends that long from now. */
@@ -27,9 +30,12 @@ final class SetTimeoutCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Sandbox sandbox = AgentboxCommand.cli(spec).sandbox(id);
+        Cli cli = AgentboxCommand.cli(spec);
+        Sandbox sandbox = cli.sandbox(id);
         sandbox.setTimeout(timeout);
-        spec.commandLine().getOut().println(id + " expires " + SandboxView.expiresIn(sandbox.info().expiresAt(), Instant.now()));
+        // the record of the new deadline, for the native `info` and `ls`
+        SandboxInfo info = FastView.recording(cli, List.of(id), () -> List.of(sandbox.info())).getFirst();
+        spec.commandLine().getOut().println(id + " expires " + SandboxView.expiresIn(info.expiresAt(), Instant.now()));
         return 0;
     }
 }

@@ -11,7 +11,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * Host file operations the sandbox engine shares (state directories, networks, templates). Public for
- * the template package only; not part of the API.
+ * the template package and the agent's runtime installs only; not part of the API.
  */
 public final class HostFiles {
     private HostFiles() {}

@@ -51,7 +51,7 @@ final class LocalSandbox implements Sandbox {
 
     @Override
     public SandboxInfo info() {
-        if (!LocalSandboxProvider.isAlive(dir)) throw new SandboxNotFoundException(id);
+        if (!SandboxDirs.isAlive(dir)) throw new SandboxNotFoundException(id);
         try {
             state = SandboxState.read(dir.resolve("sandbox.json"));
         } catch (IOException e) {
@@ -104,7 +104,7 @@ final class LocalSandbox implements Sandbox {
 
     @Override
     public void setNetwork(NetworkPolicy policy) {
-        if (!LocalSandboxProvider.isAlive(dir)) throw new SandboxNotFoundException(id);
+        if (!SandboxDirs.isAlive(dir)) throw new SandboxNotFoundException(id);
         provider.setNetwork(dir, id, policy);
     }
 

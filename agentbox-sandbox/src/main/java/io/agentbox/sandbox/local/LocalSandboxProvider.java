@@ -20,16 +20,10 @@ import io.agentbox.sandbox.template.TemplateInfo;
 import io.agentbox.sandbox.template.Templates;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -48,22 +42,18 @@ import java.util.stream.Stream;
 public final class LocalSandboxProvider implements SandboxProvider {
     private static final String ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
     private static final int ID_LENGTH = 20;
-    /** A state directory without a live supervisor is only swept once it is this old (it may be starting). */
-    private static final Duration STALE_AFTER = Duration.ofSeconds(30);
-
     private final SecureRandom random = new SecureRandom();
     private final Path home;
     private final Path sandboxes;
     private final Templates templates;
     private final UidRanges uidRanges;
-    private volatile Runtime runtime;
+    private final SandboxDirs dirs;
+    private volatile HostRuntime runtime;
     /** Machine-wide, not per data dir: two providers on different homes must not share a uid range. */
     static final Path UID_SLOTS = Path.of("/run/agentbox/uid-slots");
     /** A mount point that exists only inside each sandbox's own mount namespace (see BwrapCommandLine). */
     static final Path STAGE = Path.of("/run/agentbox/stage");
 
-    /** What creating sandboxes needs from the machine; checked on first use, not at construction. */
-    private record Runtime(Path bwrap, Path init, Cgroups cgroups, Path hostEtc, Path resolvConf) {}
 
     public LocalSandboxProvider(Path home) {
         this(home, UidRanges.DEFAULT);
@@ -74,6 +64,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
         this.home = home.toAbsolutePath().normalize();
         this.sandboxes = this.home.resolve("sandboxes");
         this.templates = new Templates(this.home);
+        this.dirs = new SandboxDirs(this.home, sandboxes);
         int socketPath = sandboxes.toString().length() + 1 + 4 + ID_LENGTH + "/ctl.sock".length();
         if (socketPath >= 108) {
             throw new SandboxException("the data directory path is too long for unix sockets (" + this.home
@@ -85,34 +76,16 @@ public final class LocalSandboxProvider implements SandboxProvider {
         return home;
     }
 
-    private Runtime runtime() {
-        Runtime r = runtime;
+    private HostRuntime runtime() {
+        HostRuntime r = runtime;
         if (r != null) return r;
         synchronized (this) {
             if (runtime == null) {
-                if (!"root".equals(System.getProperty("user.name"))) {
-                    throw new SandboxException("local sandboxes need root (for cgroup limits and mounts); run agentbox as root");
-                }
-                Path bwrap = findBwrap().orElseThrow(() -> new SandboxException(
-                        "bubblewrap is not installed: install it with 'apt-get install bubblewrap'"));
-                Cgroups cgroups = Cgroups.detect(Path.of("/sys/fs/cgroup")).orElseThrow(() -> new SandboxException(
-                        "no usable cgroup hierarchy with memory, pids and cpu controllers under /sys/fs/cgroup"));
-                try {
-                    Files.createDirectories(sandboxes);
-                    runtime = new Runtime(bwrap, NativeInit.ensure(home), cgroups, HostEtc.ensure(home), resolvConf());
-                } catch (IOException e) {
-                    throw new SandboxException("cannot prepare " + home + ": " + e.getMessage(), e);
-                }
-                sweep();
+                runtime = HostRuntime.prepare(home, sandboxes);
+                dirs.sweep(runtime);
             }
             return runtime;
         }
-    }
-
-    private static Optional<Path> findBwrap() {
-        String path = Optional.ofNullable(System.getenv("PATH")).orElse("") + ":/usr/bin:/usr/local/bin:/bin";
-        return Stream.of(path.split(":")).filter(s -> !s.isEmpty()).map(d -> Path.of(d, "bwrap"))
-                .filter(Files::isExecutable).findFirst();
     }
 
     @Override
@@ -155,7 +128,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
         for (SandboxSpec.Mount m : spec.mounts()) {
             if (!Files.isDirectory(m.hostPath())) throw new SandboxException("cannot mount " + m.hostPath() + " at " + m.sandboxPath() + ": not a directory");
         }
-        Runtime rt = runtime();
+        HostRuntime rt = runtime();
         String id = newId();
         Path dir = sandboxes.resolve(id);
         Instant now = Instant.now();
@@ -212,7 +185,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
      * host-configured proxy the build's steps are told to use.
      */
     public Sandbox createTemplateBuild(Path rootfs, SandboxSpec spec, Optional<Path> trustBundle, List<String> proxyCidrs) {
-        Runtime rt = runtime();
+        HostRuntime rt = runtime();
         String id = newId();
         Path dir = sandboxes.resolve(id);
         Instant now = Instant.now();
@@ -232,7 +205,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
     private LocalSandbox start(Path dir, SandboxState state, BwrapCommandLine bwrap, SandboxSpec spec,
                                Optional<SandboxCa> ca, List<String[]> secretValues, EgressSettings settings) {
-        Runtime rt = runtime();
+        HostRuntime rt = runtime();
         String id = state.id();
         boolean networked = !(spec.network() instanceof NetworkPolicy.None);
         List<String> cmd = new ArrayList<>(List.of(rt.init().toString(), "launch", "--state", dir.toString(),
@@ -253,10 +226,8 @@ public final class LocalSandboxProvider implements SandboxProvider {
                 if (ca.isPresent()) ca.get().writePrivate(dir);
                 Egress.writeRules(dir, spec.secrets(), spec.routes());
                 new NetworkConfig(spec.network(), spec.auditAll(), settings).write(dir);
-                long supervisor = Long.parseLong(Files.readString(dir.resolve("pid")).trim());
                 if (!secretValues.isEmpty()) Egress.sendSecrets(home, id, secretValues);
-                Egress.ensureRunning(home);
-                Egress.wire(home, runtime().init(), id, supervisor);
+                wire(dir, id);
             }
         } catch (RuntimeException | IOException e) {
             sandbox.kill();
@@ -307,17 +278,7 @@ public final class LocalSandboxProvider implements SandboxProvider {
         }
     }
 
-    private Path resolvConf() throws IOException {
-        Path f = home.resolve("net").resolve("resolv.conf");
-        if (!Files.exists(f) || !Files.readString(f).equals(Egress.RESOLV_CONF)) {
-            Files.createDirectories(f.getParent());
-            Path tmp = Files.createTempFile(f.getParent(), ".resolv", ".tmp");
-            Files.writeString(tmp, Egress.RESOLV_CONF);
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        return f;
-    }
+
 
     private static boolean hasEntries(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
@@ -365,9 +326,9 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
     @Override
     public Sandbox connect(String id) {
-        Runtime rt = runtime();
-        Path dir = dirOf(id).orElseThrow(() -> new SandboxNotFoundException(id));
-        if (!isAlive(dir)) throw new SandboxNotFoundException(id);
+        HostRuntime rt = runtime();
+        Path dir = dirs.dirOf(id).orElseThrow(() -> new SandboxNotFoundException(id));
+        if (!SandboxDirs.isAlive(dir)) throw new SandboxNotFoundException(id);
         try {
             SandboxState state = SandboxState.read(dir.resolve("sandbox.json"));
             if (state.pool().isPresent()) throw new SandboxNotFoundException(id);
@@ -379,11 +340,11 @@ public final class LocalSandboxProvider implements SandboxProvider {
 
     @Override
     public List<SandboxInfo> list(SandboxQuery query) {
-        runtime();
+        HostRuntime rt = runtime();
         List<SandboxInfo> result = new ArrayList<>();
-        for (Path dir : stateDirs()) {
-            if (!isAlive(dir)) {
-                reapIfStale(dir);
+        for (Path dir : dirs.all()) {
+            if (!SandboxDirs.isAlive(dir)) {
+                dirs.reapIfStale(dir, rt);
                 continue;
             }
             try {
@@ -402,188 +363,28 @@ public final class LocalSandboxProvider implements SandboxProvider {
     @Override
     public boolean kill(String id) {
         runtime();
-        Optional<Path> dir = dirOf(id);
+        Optional<Path> dir = dirs.dirOf(id);
         return dir.isPresent() && kill(dir.get());
     }
 
     /** Ends the sandbox and returns once its supervisor has removed every trace of it. */
     boolean kill(Path dir) {
-        try {
-            return killSandbox(dir);
-        } finally {
-            // the supervisor removes only the files it made; a networked sandbox's egress config is left
-            if (Files.isDirectory(dir) && !isAlive(dir)) {
-                try {
-                    HostFiles.deleteTree(dir);
-                } catch (IOException e) {
-                    // the next sweep retries
-                }
-            }
-            Path net = home.resolve("net").resolve(dir.getFileName().toString());
-            if (Files.exists(net)) {
-                try {
-                    HostFiles.deleteTree(net);
-                } catch (IOException e) {
-                    // the next sweep retries
-                }
-            }
-        }
-    }
-
-    private boolean killSandbox(Path dir) {
-        Path lockFile = dir.resolve("lock");
-        try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
-            if (tryLock(lock)) {
-                reap(dir); // it was already dead; finish what its supervisor could not
-                return false;
-            }
-            try (ControlConnection c = ControlConnection.open(dir.resolve("ctl.sock"), dir.getFileName().toString())) {
-                c.send('Q');
-            } catch (RuntimeException e) {
-                // init is gone already; its supervisor is cleaning up
-            }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            // the supervisor's cleanup takes a few milliseconds: poll finely (a probe is one fcntl)
-            long pause = 100_000;
-            while (System.nanoTime() < deadline) {
-                if (tryLock(lock)) return true;
-                java.util.concurrent.locks.LockSupport.parkNanos(pause);
-                pause = Math.min(pause + 100_000, 2_000_000);
-            }
-            killSupervisor(dir);
-            return true;
-        } catch (NoSuchFileException e) {
-            return false; // removed by its supervisor meanwhile
-        } catch (IOException e) {
-            throw new SandboxException("cannot kill sandbox " + dir.getFileName() + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean tryLock(FileChannel ch) throws IOException {
-        try {
-            FileLock l = ch.tryLock();
-            if (l == null) return false;
-            l.release();
-            return true;
-        } catch (OverlappingFileLockException e) {
-            return false; // another thread of this JVM is waiting on the same sandbox
-        }
-    }
-
-    private void killSupervisor(Path dir) {
-        try {
-            long pid = Long.parseLong(Files.readString(dir.resolve("pid")).trim());
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        } catch (IOException | NumberFormatException e) {
-            // nothing more we can do; the next sweep cleans up
-        }
-        reap(dir);
+        return dirs.kill(dir, runtime());
     }
 
     /** Live sandboxes still waiting in some warm pool, of any owner. */
     List<LocalSandbox> pooled() {
-        Runtime rt = runtime();
+        HostRuntime rt = runtime();
         List<LocalSandbox> out = new ArrayList<>();
-        for (Path dir : stateDirs()) {
+        for (Path dir : dirs.all()) {
             try {
                 SandboxState state = SandboxState.read(dir.resolve("sandbox.json"));
-                if (state.pool().isPresent() && isAlive(dir)) out.add(new LocalSandbox(this, dir, state, rt.cgroups()));
+                if (state.pool().isPresent() && SandboxDirs.isAlive(dir)) out.add(new LocalSandbox(this, dir, state, rt.cgroups()));
             } catch (IOException e) {
                 // starting or ended
             }
         }
         return out;
-    }
-
-    Optional<Path> dirOf(String id) {
-        if (id == null || !id.matches("sbx_[a-z0-9]{8,64}")) return Optional.empty();
-        Path dir = sandboxes.resolve(id);
-        return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
-    }
-
-    /** A sandbox is alive exactly while its supervisor holds the lock. */
-    static boolean isAlive(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.WRITE)) {
-            return !tryLock(ch);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private List<Path> stateDirs() {
-        try (Stream<Path> s = Files.list(sandboxes)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("sbx_")).toList();
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    /** Cleans up after sandboxes whose supervisor died (a crash, a reboot). */
-    private void sweep() {
-        for (Path dir : stateDirs()) {
-            if (!isAlive(dir)) reapIfStale(dir);
-        }
-        // CA files of sandboxes that ended without anyone reaping them
-        try (Stream<Path> s = Files.list(home.resolve("net"))) {
-            for (Path d : s.filter(p -> p.getFileName().toString().startsWith("sbx_")).toList()) {
-                if (!Files.exists(sandboxes.resolve(d.getFileName().toString()))) HostFiles.deleteTree(d);
-            }
-        } catch (IOException e) {
-            // nothing to sweep
-        }
-    }
-
-    private void reapIfStale(Path dir) {
-        try {
-            Instant modified = Files.getLastModifiedTime(dir).toInstant();
-            if (modified.plus(STALE_AFTER).isBefore(Instant.now())) reap(dir);
-        } catch (IOException e) {
-            // gone already
-        }
-    }
-
-    /** Removes what a dead sandbox left: its processes and cgroups, its directory. */
-    private void reap(Path dir) {
-        String id = dir.getFileName().toString();
-        Runtime rt = runtime;
-        if (rt != null) {
-            List<Path> dirs = rt.cgroups().dirs(id).reversed();
-            killCgroups(rt.init(), dirs);
-            for (Path d : dirs) {
-                try {
-                    Files.deleteIfExists(d);
-                } catch (IOException e) {
-                    // still busy; the next sweep retries
-                }
-            }
-        }
-        try {
-            HostFiles.deleteTree(dir);
-            Path net = home.resolve("net").resolve(id);
-            if (Files.exists(net)) HostFiles.deleteTree(net);
-        } catch (IOException e) {
-            // the next sweep retries
-        }
-    }
-
-    /**
-     * Kills what is left in a dead sandbox's cgroups through the native helper: cgroup.kill on v2,
-     * pidfd-pinned signals on v1, never a bare PID that a host process may have taken over.
-     */
-    private static void killCgroups(Path init, List<Path> dirs) {
-        List<String> cmd = new ArrayList<>(List.of(init.toString(), "killcg"));
-        for (Path d : dirs) {
-            if (Files.isDirectory(d)) cmd.add(d.toString());
-        }
-        if (cmd.size() == 2) return;
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
-        } catch (IOException e) {
-            // the next sweep retries
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Environment every command starts from; the template's, the spec's and the command's own go on top. */

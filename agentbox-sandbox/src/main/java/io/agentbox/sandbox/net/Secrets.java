@@ -24,15 +24,15 @@ import java.util.function.UnaryOperator;
  * hosts, with a leaf certificate from the sandbox's CA; the upstream is verified.
  */
 final class Secrets {
-    private final EgressDaemon egress;
+    private final Names names;
     private final Upstream upstream = new Upstream();
     /** sandbox id -> rule key (host, header) -> value. */
     private final Map<String, Map<String, String>> values = new ConcurrentHashMap<>();
     /** sandbox id + host -> server context with a leaf certificate for it. */
     private final Map<String, SSLContext> leaves = new ConcurrentHashMap<>();
 
-    Secrets(EgressDaemon egress) {
-        this.egress = egress;
+    Secrets(Names names) {
+        this.names = names;
     }
 
     void put(String sandboxId, Map<String, String> byKey) {
@@ -45,7 +45,7 @@ final class Secrets {
     }
 
     /** The headers to set for {@code host}, or empty when one of them has no value here (fail closed). */
-    private Optional<List<String[]>> headers(EgressDaemon.SandboxNet sn, String host) {
+    private Optional<List<String[]>> headers(SandboxNet sn, String host) {
         Map<String, String> v = values.getOrDefault(sn.id(), Map.of());
         List<String[]> out = new ArrayList<>();
         for (SecretInjectionRule r : sn.rules().secretsFor(host)) {
@@ -68,13 +68,13 @@ final class Secrets {
     }
 
     /** A connection to a secret host, HTTP or TLS (first bytes sniffed and still unread). */
-    void serve(EgressDaemon.SandboxNet sn, Conn c, Sniff.Result first, String host, List<InetAddress> addrs, int port) {
+    void serve(SandboxNet sn, Conn c, Sniff.Result first, String host, List<InetAddress> addrs, int port) {
         boolean tls = first.kind() == Sniff.Kind.TLS;
         String proto = tls ? "tls" : "http";
         Optional<List<String[]>> headers = headers(sn, host);
         if (headers.isEmpty()) {
             sn.audit(host, addrs.get(0).getHostAddress(), port, proto, false, "secret not available to the egress (it restarted); not forwarded");
-            if (!tls) EgressDaemon.forbidden(c, host + ": the secret for this host is not available");
+            if (!tls) TcpEgress.forbidden(c, host + ": the secret for this host is not available");
             return;
         }
         HttpForward.Stream client;
@@ -88,20 +88,20 @@ final class Secrets {
     }
 
     /** A request to a route's name: forwarded to its target, path prefix kept, Host set to the target's. */
-    void route(EgressDaemon.SandboxNet sn, Conn c, String host, URI target) {
+    void route(SandboxNet sn, Conn c, String host, URI target) {
         Optional<List<String[]>> headers = headers(sn, host);
         if (headers.isEmpty()) {
             sn.audit(host, EgressDaemon.ROUTE_ADDRESS, 80, "http", false, "secret not available to the egress (it restarted); not forwarded");
-            EgressDaemon.forbidden(c, host + ": the secret for this route is not available");
+            TcpEgress.forbidden(c, host + ": the secret for this route is not available");
             return;
         }
         boolean tls = target.getScheme().equals("https");
         int port = target.getPort() > 0 ? target.getPort() : tls ? 443 : 80;
         String th = target.getHost().startsWith("[") ? target.getHost().substring(1, target.getHost().length() - 1) : target.getHost();
-        List<InetAddress> addrs = egress.resolveAny(sn, th);
+        List<InetAddress> addrs = names.resolveAny(sn, th);
         if (addrs.isEmpty()) {
             sn.audit(host, null, 80, "http", false, "route target " + th + " does not resolve");
-            EgressDaemon.forbidden(c, host + ": the route's target does not resolve");
+            TcpEgress.forbidden(c, host + ": the route's target does not resolve");
             return;
         }
         String prefix = Optional.ofNullable(target.getRawPath()).orElse("").replaceAll("/+$", "");
@@ -122,7 +122,7 @@ final class Secrets {
         });
     }
 
-    private void forward(EgressDaemon.SandboxNet sn, HttpForward.Stream client, String host, List<InetAddress> addrs, int port, boolean tls,
+    private void forward(SandboxNet sn, HttpForward.Stream client, String host, List<InetAddress> addrs, int port, boolean tls,
                          String proto, UnaryOperator<List<String>> rewrite) {
         Socket up;
         try {
@@ -163,7 +163,7 @@ final class Secrets {
         client.close();
     }
 
-    private SSLContext leaf(EgressDaemon.SandboxNet sn, String host) {
+    private SSLContext leaf(SandboxNet sn, String host) {
         return leaves.computeIfAbsent(sn.id() + "/" + host, k -> {
             try {
                 SandboxCa.Leaf leaf = SandboxCa.read(sn.dir).issue(host);

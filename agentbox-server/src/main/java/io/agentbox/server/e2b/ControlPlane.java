@@ -101,7 +101,7 @@ final class ControlPlane {
     /** E2B template names to agentbox templates. */
     static String agentboxTemplate(String e2bTemplate) {
         return switch (e2bTemplate) {
-            case "base", "host" -> "host";
+            case "base", "host", "code-interpreter-v1" -> "host";
             default -> e2bTemplate;
         };
     }
@@ -209,6 +209,8 @@ final class ControlPlane {
         o.put("clientID", CLIENT_ID);
         o.put("envdVersion", E2bApi.ENVD_VERSION);
         o.put("envdAccessToken", sandboxes.tokens().issue(id));
+        // the code interpreter's SDK sends this one (not the envd token) on its context calls
+        o.put("trafficAccessToken", sandboxes.tokens().issue(id));
         o.putNull("domain");
         return o;
     }
@@ -235,6 +237,7 @@ final class ControlPlane {
     private ObjectNode detail(SandboxInfo info) {
         ObjectNode o = listed(info);
         o.put("envdAccessToken", sandboxes.tokens().issue(info.id()));
+        o.put("trafficAccessToken", sandboxes.tokens().issue(info.id()));
         o.putNull("domain");
         o.put("allowInternetAccess", info.network() instanceof NetworkPolicy.Open);
         o.putObject("lifecycle").put("onTimeout", "kill").put("autoResume", false);

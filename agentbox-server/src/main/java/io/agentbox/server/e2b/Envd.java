@@ -36,6 +36,7 @@ final class Envd {
     private final E2bSandboxes sandboxes;
     private final EnvdProcess process;
     private final EnvdFilesystem filesystem;
+    private final CodeInterpreter interpreter;
     private final long maxBodyBytes;
 
     Envd(E2bSandboxes sandboxes, ScheduledExecutorService timers, long maxBodyBytes, long maxUploadBytes) {
@@ -43,6 +44,7 @@ final class Envd {
         this.maxBodyBytes = maxBodyBytes;
         this.process = new EnvdProcess(sandboxes, timers);
         this.filesystem = new EnvdFilesystem(sandboxes, timers, maxUploadBytes);
+        this.interpreter = new CodeInterpreter(maxBodyBytes);
     }
 
     void register(E2bApi.Routes<Handler> r) {
@@ -54,6 +56,8 @@ final class Envd {
         r.add(HandlerType.POST, "/files", ctx -> filesystem.upload(ctx, target(ctx, Optional.ofNullable(ctx.queryParam("username")))));
         r.add(HandlerType.POST, "/process.Process/{method}", ctx -> rpc(ctx, "process.Process"));
         r.add(HandlerType.POST, "/filesystem.Filesystem/{method}", ctx -> rpc(ctx, "filesystem.Filesystem"));
+        interpreter.register(r, ctx -> target(ctx, Optional.ofNullable(ctx.header("X-Access-Token"))
+                .or(() -> Optional.ofNullable(ctx.header("E2B-Traffic-Access-Token"))), Optional.of("user")));
     }
 
     private Target target(Context ctx) {
@@ -61,10 +65,14 @@ final class Envd {
     }
 
     private Target target(Context ctx, Optional<String> user) {
+        return target(ctx, Optional.ofNullable(ctx.header("X-Access-Token")), user);
+    }
+
+    private Target target(Context ctx, Optional<String> token, Optional<String> user) {
         String id = ctx.header("E2b-Sandbox-Id");
         if (id == null || id.isBlank()) throw E2bError.badRequest("missing E2b-Sandbox-Id header");
-        if (!sandboxes.tokens().valid(id, Optional.ofNullable(ctx.header("X-Access-Token")))) {
-            throw E2bError.unauthorized("missing or invalid X-Access-Token for sandbox " + id);
+        if (!sandboxes.tokens().valid(id, token)) {
+            throw E2bError.unauthorized("missing or invalid access token for sandbox " + id);
         }
         Sandbox s = sandboxes.live(id).orElseThrow(() -> E2bError.sandboxGone(id));
         String u = user.filter(v -> !v.isBlank()).orElse("user");

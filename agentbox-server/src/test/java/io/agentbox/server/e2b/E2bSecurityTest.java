@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -92,6 +93,18 @@ class E2bSecurityTest extends E2bTestBase {
                 .POST(HttpRequest.BodyPublishers.ofString("{}")));
         assertThat(rpc.statusCode()).isEqualTo(401);
         assertThat(JSON.readTree(rpc.body()).get("code").asText()).isEqualTo("unauthenticated");
+        // the code interpreter's routes take the envd token or the traffic token, of this sandbox only
+        assertThat(one.get("trafficAccessToken").asText()).isEqualTo(token1);
+        for (String path : new String[] {"/execute", "/contexts"}) {
+            for (Optional<String[]> header : List.of(Optional.<String[]>empty(), Optional.of(new String[] {"X-Access-Token", token2}),
+                    Optional.of(new String[] {"E2B-Traffic-Access-Token", token2}))) {
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(e2bUrl + path)).header("E2b-Sandbox-Id", id1)
+                        .header("E2b-Sandbox-Port", "49999").header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"code\":\"open('/etc/hostname').read()\"}"));
+                header.ifPresent(h -> b.header(h[0], h[1]));
+                assertThat(send(b).statusCode()).as(path + " " + header.map(h -> h[0])).isEqualTo(401);
+            }
+        }
 
         // once killed, the token is worth nothing: the proxy's 502
         HttpResponse<String> kill = send(HttpRequest.newBuilder(URI.create(e2bUrl + "/sandboxes/" + id1)).header("X-API-KEY", key).DELETE());
