@@ -30,7 +30,6 @@ import io.agentbox.server.http.SessionRoutes;
 import io.agentbox.server.http.WebSocketRoutes;
 import io.agentbox.server.http.WorkspaceRoutes;
 import io.agentbox.server.log.Redactor;
-import io.agentbox.server.log.ServerLogging;
 import io.agentbox.server.metrics.Metrics;
 import io.agentbox.server.model.ApiKey;
 import io.agentbox.server.model.Run;
@@ -78,6 +77,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code agentbox serve}: the HTTP service. Build, {@link #start()}, and {@link #close()} for a graceful
  * stop (no new requests; runs in flight get the configured grace period, then are canceled cleanly).
  *
+ * <p>Embeddable: it changes nothing of the process it runs in. It logs through SLF4J and leaves the
+ * logging configuration to the application; {@code agentbox serve} applies {@code --log-format},
+ * {@code --log-level} and {@code --log-file} itself with {@link io.agentbox.server.log.ServerLogging#install}.
+ * The secrets it masks in logs and events are masked only while it runs.
+ *
  * <pre>{@code
  * try (AgentboxServer server = AgentboxServer.builder(ServerConfig.load(flags, System.getenv())).build().start()) {
  *     System.out.println("listening on " + server.url());
@@ -101,6 +105,8 @@ public final class AgentboxServer implements AutoCloseable {
     private final PrintStream console;
     private final Telemetry telemetry;
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** This server's secrets, masked in logs and events while it runs. */
+    private final List<Redactor.Registration> redactions = new ArrayList<>();
     private final Object stopped = new Object();
 
     private Optional<PooledSandboxProvider> pool = Optional.empty();
@@ -132,10 +138,9 @@ public final class AgentboxServer implements AutoCloseable {
     /** Opens the database, reconciles runs interrupted by a previous crash, and starts serving. */
     public synchronized AgentboxServer start() {
         if (running) throw new IllegalStateException("already started");
-        ServerLogging.install(config);
-        config.bootstrapKey().ifPresent(Redactor::register);
-        config.anthropicApiKey().ifPresent(Redactor::register);
-        config.dbPassword().ifPresent(Redactor::register);
+        for (Optional<String> secret : List.of(config.bootstrapKey(), config.anthropicApiKey(), config.dbPassword())) {
+            secret.map(Redactor::register).ifPresent(redactions::add);
+        }
         try {
             startComponents();
         } catch (RuntimeException e) {
@@ -370,6 +375,8 @@ public final class AgentboxServer implements AutoCloseable {
         modelClient.ifPresent(c -> quietly(c::close));
         if (db != null) quietly(db::close);
         quietly(telemetry::close);
+        redactions.forEach(Redactor.Registration::close);
+        redactions.clear();
     }
 
     private static void quietly(Runnable r) {

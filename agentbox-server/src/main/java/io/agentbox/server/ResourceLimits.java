@@ -7,7 +7,7 @@ import java.time.Duration;
 /**
  * The most one sandbox may ask for, and the most one workspace may hold at once: a request over a
  * per-sandbox maximum is refused (400), one that would take a workspace over its quota too (429); both
- * name the setting. Each field is a {@link ServerConfig.Setting} ({@code --sandbox-max-memory}, …).
+ * name the setting. Each field is a {@link ServerSetting} ({@code --sandbox-max-memory}, …).
  *
  * @param workspaceMaxSandboxes     live sandboxes per workspace: raw ones, and those of runs and sessions
  * @param workspaceMaxMemoryMb      the sum of the memory limits of a workspace's live sandboxes

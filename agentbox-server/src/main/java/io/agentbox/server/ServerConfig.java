@@ -1,7 +1,6 @@
 package io.agentbox.server;
 
 import io.agentbox.ConfigException;
-
 import io.agentbox.sandbox.Durations;
 import io.agentbox.sandbox.Pool;
 
@@ -11,6 +10,8 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,129 +19,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * Everything {@code agentbox serve} can be told. Immutable; build with {@link #builder()} or read the
  * usual sources with {@link #load(Map, Map)}: command-line flags beat environment variables, which beat
- * the config file, which beats the defaults. Every setting has one name used three ways: the flag
- * {@code --rate-limit}, the file key {@code rate-limit} and the variable {@code AGENTBOX_RATE_LIMIT}
- * (see {@link Setting} for the few variables that follow other tools' conventions).
+ * the config file, which beats the defaults. Every setting is one {@link ServerSetting} declared below,
+ * with one name used three ways: the flag {@code --rate-limit}, the file key {@code rate-limit} and the
+ * variable {@code AGENTBOX_RATE_LIMIT} (a few variables follow other tools' conventions).
  *
  * <p>{@link #toString()} never shows secrets.
  */
-public record ServerConfig(
-        String host,
-        int port,
-        Path dataDir,
-        Optional<String> dbUrl,
-        Optional<String> dbUser,
-        Optional<String> dbPassword,
-        Optional<String> bootstrapKey,
-        RateLimit rateLimit,
-        long maxBodyBytes,
-        long maxPromptBytes,
-        long maxUploadBytes,
-        int workspaceConcurrency,
-        int maxConcurrentRuns,
-        Optional<Double> dailyBudgetUsd,
-        long artifactMaxFileBytes,
-        int artifactMaxFiles,
-        long artifactMaxRunBytes,
-        Duration runTimeout,
-        Duration bootTimeout,
-        Duration sessionIdleTimeout,
-        Duration permissionTimeout,
-        Duration reaperInterval,
-        Duration heartbeatInterval,
-        Duration heartbeatTimeout,
-        Duration sseKeepAlive,
-        Duration shutdownGrace,
-        String nodeId,
-        Optional<String> anthropicBaseUrl,
-        Optional<String> anthropicApiKey,
-        Optional<String> model,
-        LogFormat logFormat,
-        String logLevel,
-        Optional<Path> logFile,
-        OptionalInt e2bPort,
-        ResourceLimits limits,
-        List<Pool> pools) {
-
+public final class ServerConfig {
     public enum LogFormat { JSON, TEXT, NONE }
 
-    /** One configurable setting: its flag/file key, its environment variable and how to apply it. */
-    public enum Setting {
-        HOST("host", "AGENTBOX_HOST", "address to bind (default 127.0.0.1)"),
-        PORT("port", "AGENTBOX_PORT", "port to bind, 0 for any free port (default 8080)"),
-        DATA_DIR("data-dir", "AGENTBOX_HOME", "data directory (default ~/.agentbox)"),
-        DB_URL("db-url", "AGENTBOX_DB_URL", "PostgreSQL URL (jdbc:postgresql://… or postgres://user:pass@host/db); default: SQLite in the data dir"),
-        DB_USER("db-user", "AGENTBOX_DB_USER", "PostgreSQL user"),
-        DB_PASSWORD("db-password", "AGENTBOX_DB_PASSWORD", "PostgreSQL password"),
-        BOOTSTRAP_KEY("bootstrap-key", "AGENTBOX_BOOTSTRAP_KEY", "API key accepted as the owner of the default workspace"),
-        RATE_LIMIT("rate-limit", "AGENTBOX_RATE_LIMIT", "requests per API key, e.g. 600/min; off to disable"),
-        MAX_BODY("max-body", "AGENTBOX_MAX_BODY", "largest JSON request body (default 2m)"),
-        MAX_PROMPT("max-prompt", "AGENTBOX_MAX_PROMPT", "largest prompt in bytes (default 1m)"),
-        MAX_UPLOAD("max-upload", "AGENTBOX_MAX_UPLOAD", "largest sandbox file upload (default 100m)"),
-        WORKSPACE_CONCURRENCY("workspace-concurrency", "AGENTBOX_WORKSPACE_CONCURRENCY", "runs in flight per workspace (default 5)"),
-        MAX_CONCURRENT_RUNS("max-concurrent-runs", "AGENTBOX_MAX_CONCURRENT_RUNS", "runs in flight on this node (default 50)"),
-        DAILY_BUDGET_USD("daily-budget-usd", "AGENTBOX_DAILY_BUDGET_USD", "default per-workspace spend per UTC day in USD (default unlimited)"),
-        ARTIFACT_MAX_FILE("artifact-max-file", "AGENTBOX_ARTIFACT_MAX_FILE", "largest captured artifact (default 10m)"),
-        ARTIFACT_MAX_FILES("artifact-max-files", "AGENTBOX_ARTIFACT_MAX_FILES", "artifacts per run (default 50)"),
-        ARTIFACT_MAX_TOTAL("artifact-max-total", "AGENTBOX_ARTIFACT_MAX_TOTAL", "artifact bytes per run (default 100m)"),
-        RUN_TIMEOUT("run-timeout", "AGENTBOX_RUN_TIMEOUT", "lifetime deadline of a run (default 30m)"),
-        BOOT_TIMEOUT("boot-timeout", "AGENTBOX_BOOT_TIMEOUT", "a run still booting after this fails (default 5m)"),
-        SESSION_IDLE_TIMEOUT("session-idle-timeout", "AGENTBOX_SESSION_IDLE_TIMEOUT", "idle sessions end after this (default 15m)"),
-        PERMISSION_TIMEOUT("permission-timeout", "AGENTBOX_PERMISSION_TIMEOUT", "a permission request nobody answers is denied after this (default 5m)"),
-        REAPER_INTERVAL("reaper-interval", "AGENTBOX_REAPER_INTERVAL", "how often the reaper looks (default 30s)"),
-        HEARTBEAT_INTERVAL("heartbeat-interval", "AGENTBOX_HEARTBEAT_INTERVAL", "how often a node marks its runs alive (default 10s)"),
-        HEARTBEAT_TIMEOUT("heartbeat-timeout", "AGENTBOX_HEARTBEAT_TIMEOUT", "a run whose node stopped beating this long fails (default 2m)"),
-        SSE_KEEPALIVE("sse-keepalive", "AGENTBOX_SSE_KEEPALIVE", "keep-alive comment interval of event streams (default 15s)"),
-        SHUTDOWN_GRACE("shutdown-grace", "AGENTBOX_SHUTDOWN_GRACE", "how long runs may finish on shutdown before they are canceled (default 30s)"),
-        NODE_ID("node-id", "AGENTBOX_NODE_ID", "this node's name in a shared database (default: the host name)"),
-        ANTHROPIC_BASE_URL("anthropic-base-url", "ANTHROPIC_BASE_URL", "Anthropic API base URL"),
-        ANTHROPIC_API_KEY("anthropic-api-key", "ANTHROPIC_API_KEY", "Anthropic API key used by runs"),
-        MODEL("model", "ANTHROPIC_MODEL", "default model of runs"),
-        LOG_FORMAT("log-format", "AGENTBOX_LOG_FORMAT", "json (default), text, or none to leave logging alone"),
-        LOG_LEVEL("log-level", "AGENTBOX_LOG_LEVEL", "info (default), debug, warn, error"),
-        LOG_FILE("log-file", "AGENTBOX_LOG_FILE", "write logs to this file instead of stderr"),
-        E2B_PORT("e2b-port", "AGENTBOX_E2B_PORT", "port of the E2B-compatible API (control plane and envd), 0 for any free port, "
-                + "off to disable (default 3000; any free port when --port is 0)"),
-        SANDBOX_MAX_CPUS("sandbox-max-cpus", "AGENTBOX_SANDBOX_MAX_CPUS", "most CPUs one sandbox may ask for (default 4)"),
-        SANDBOX_MAX_MEMORY("sandbox-max-memory", "AGENTBOX_SANDBOX_MAX_MEMORY", "most memory one sandbox may ask for (default 8g)"),
-        SANDBOX_MAX_PIDS("sandbox-max-pids", "AGENTBOX_SANDBOX_MAX_PIDS", "most processes one sandbox may ask for (default 4096)"),
-        SANDBOX_MAX_DISK("sandbox-max-disk", "AGENTBOX_SANDBOX_MAX_DISK", "most disk one sandbox may ask for (default 10g)"),
-        SANDBOX_MAX_TIMEOUT("sandbox-max-timeout", "AGENTBOX_SANDBOX_MAX_TIMEOUT", "longest lifetime, and command timeout, of a sandbox (default 24h)"),
-        WORKSPACE_MAX_SANDBOXES("workspace-max-sandboxes", "AGENTBOX_WORKSPACE_MAX_SANDBOXES", "live sandboxes per workspace (default 50)"),
-        WORKSPACE_MAX_MEMORY("workspace-max-memory", "AGENTBOX_WORKSPACE_MAX_MEMORY", "total memory of a workspace's live sandboxes (default 64g)"),
-        WORKSPACE_MAX_ARTIFACT_STORAGE("workspace-max-artifact-storage", "AGENTBOX_WORKSPACE_MAX_ARTIFACT_STORAGE",
-                "stored artifact bytes per workspace (default 10g)"),
-        POOL("pool", "AGENTBOX_POOL", "warm pool of ready sandboxes, TEMPLATE=N, repeatable or comma-separated (default none)");
-
-        private final String key;
-        private final String env;
-        private final String description;
-
-        Setting(String key, String env, String description) {
-            this.key = key;
-            this.env = env;
-            this.description = description;
-        }
-
-        /** The flag (without {@code --}) and config-file key. */
-        public String key() { return key; }
-
-        public String env() { return env; }
-
-        public String description() { return description; }
-
-        static Optional<Setting> byKey(String key) {
-            for (Setting s : values()) if (s.key.equals(key)) return Optional.of(s);
-            return Optional.empty();
-        }
-    }
-
-    /** The flag or variable naming a config file (properties format, keys as in {@link Setting}). */
+    /** The flag or variable naming a config file (properties format, keys as the settings' names). */
     public static final String CONFIG_FILE_KEY = "config";
     public static final String CONFIG_FILE_ENV = "AGENTBOX_CONFIG";
     /** The E2B-compatible API's default port (any free port instead when the main port is 0). */
@@ -148,46 +42,170 @@ public record ServerConfig(
     /** {@code e2b-port off}: no E2B-compatible API. */
     public static final int E2B_OFF = -1;
 
-    public ServerConfig {
-        if (host.isBlank()) throw new ConfigException("host must not be blank");
-        if (port < 0 || port > 65535) throw new ConfigException("port must be 0..65535, got " + port);
-        if (maxPromptBytes <= 0 || maxBodyBytes <= 0 || maxUploadBytes <= 0) throw new ConfigException("size limits must be positive");
-        if (e2bPort.isPresent() && (e2bPort.getAsInt() < 0 || e2bPort.getAsInt() > 65535)) {
-            throw new ConfigException("e2b-port must be 0..65535 or off, got " + e2bPort.getAsInt());
-        }
-        if (workspaceConcurrency < 1) throw new ConfigException("workspace-concurrency must be >= 1");
-        if (maxConcurrentRuns < 1) throw new ConfigException("max-concurrent-runs must be >= 1");
-        if (artifactMaxFiles < 0 || artifactMaxFileBytes < 0 || artifactMaxRunBytes < 0) throw new ConfigException("artifact limits must be >= 0");
-        pools = List.copyOf(pools);
-        dailyBudgetUsd.ifPresent(b -> {
-            if (!(b >= 0)) throw new ConfigException("daily-budget-usd must be >= 0, got " + b);
-        });
+    private static final List<ServerSetting<?>> SETTINGS = new ArrayList<>();
+    private static final Function<String, String> TEXT = Function.identity();
+    private static final Function<String, Long> SIZE = Durations::parseSize;
+    private static final Function<String, Long> SIZE_MB = v -> Durations.parseSize(v) >> 20;
+    private static final Function<String, Duration> DURATION = Durations::parse;
+
+    public static final ServerSetting<String> HOST = setting("host", "AGENTBOX_HOST", TEXT, "127.0.0.1", "address to bind",
+            v -> { if (v.isBlank()) throw new IllegalArgumentException("must not be blank"); });
+    public static final ServerSetting<Integer> PORT = setting("port", "AGENTBOX_PORT", Integer::parseInt, "8080",
+            "port to bind, 0 for any free port", between(0, 65535));
+    public static final ServerSetting<Path> DATA_DIR = optional("data-dir", "AGENTBOX_HOME", Path::of, "data directory (default ~/.agentbox)");
+    public static final ServerSetting<String> DB_URL = optional("db-url", "AGENTBOX_DB_URL", TEXT,
+            "PostgreSQL URL (jdbc:postgresql://… or postgres://user:pass@host/db); default: SQLite in the data dir");
+    public static final ServerSetting<String> DB_USER = optional("db-user", "AGENTBOX_DB_USER", TEXT, "PostgreSQL user");
+    public static final ServerSetting<String> DB_PASSWORD = secret("db-password", "AGENTBOX_DB_PASSWORD", "PostgreSQL password");
+    public static final ServerSetting<String> BOOTSTRAP_KEY = secret("bootstrap-key", "AGENTBOX_BOOTSTRAP_KEY",
+            "API key accepted as the owner of the default workspace");
+    public static final ServerSetting<RateLimit> RATE_LIMIT = setting("rate-limit", "AGENTBOX_RATE_LIMIT",
+            v -> RateLimit.parse(v).orElseThrow(() -> new IllegalArgumentException("use e.g. 600/min, 10/s, 3600/hour or off")),
+            "600/min", "requests per API key, e.g. 600/min; off to disable", any());
+    public static final ServerSetting<Long> MAX_BODY = setting("max-body", "AGENTBOX_MAX_BODY", SIZE, "2m", "largest JSON request body", atLeast(1));
+    public static final ServerSetting<Long> MAX_PROMPT = setting("max-prompt", "AGENTBOX_MAX_PROMPT", SIZE, "1m", "largest prompt in bytes", atLeast(1));
+    public static final ServerSetting<Long> MAX_UPLOAD = setting("max-upload", "AGENTBOX_MAX_UPLOAD", SIZE, "100m", "largest sandbox file upload", atLeast(1));
+    public static final ServerSetting<Integer> WORKSPACE_CONCURRENCY = setting("workspace-concurrency", "AGENTBOX_WORKSPACE_CONCURRENCY",
+            Integer::parseInt, "5", "runs in flight per workspace", atLeast(1));
+    public static final ServerSetting<Integer> MAX_CONCURRENT_RUNS = setting("max-concurrent-runs", "AGENTBOX_MAX_CONCURRENT_RUNS",
+            Integer::parseInt, "50", "runs in flight on this node", atLeast(1));
+    public static final ServerSetting<Double> DAILY_BUDGET_USD = setting("daily-budget-usd", "AGENTBOX_DAILY_BUDGET_USD",
+            v -> v.equalsIgnoreCase("unlimited") ? null : Double.parseDouble(v), "unlimited",
+            "default per-workspace spend per UTC day in USD", atLeast(0));
+    public static final ServerSetting<Long> ARTIFACT_MAX_FILE = setting("artifact-max-file", "AGENTBOX_ARTIFACT_MAX_FILE", SIZE, "10m",
+            "largest captured artifact", atLeast(0));
+    public static final ServerSetting<Integer> ARTIFACT_MAX_FILES = setting("artifact-max-files", "AGENTBOX_ARTIFACT_MAX_FILES",
+            Integer::parseInt, "50", "artifacts per run", atLeast(0));
+    public static final ServerSetting<Long> ARTIFACT_MAX_TOTAL = setting("artifact-max-total", "AGENTBOX_ARTIFACT_MAX_TOTAL", SIZE, "100m",
+            "artifact bytes per run", atLeast(0));
+    public static final ServerSetting<Duration> RUN_TIMEOUT = duration("run-timeout", "AGENTBOX_RUN_TIMEOUT", "30m", "lifetime deadline of a run");
+    public static final ServerSetting<Duration> BOOT_TIMEOUT = duration("boot-timeout", "AGENTBOX_BOOT_TIMEOUT", "5m", "a run still booting after this fails");
+    public static final ServerSetting<Duration> SESSION_IDLE_TIMEOUT = duration("session-idle-timeout", "AGENTBOX_SESSION_IDLE_TIMEOUT", "15m",
+            "idle sessions end after this");
+    public static final ServerSetting<Duration> PERMISSION_TIMEOUT = duration("permission-timeout", "AGENTBOX_PERMISSION_TIMEOUT", "5m",
+            "a permission request nobody answers is denied after this");
+    public static final ServerSetting<Duration> REAPER_INTERVAL = duration("reaper-interval", "AGENTBOX_REAPER_INTERVAL", "30s", "how often the reaper looks");
+    public static final ServerSetting<Duration> HEARTBEAT_INTERVAL = duration("heartbeat-interval", "AGENTBOX_HEARTBEAT_INTERVAL", "10s",
+            "how often a node marks its runs alive");
+    public static final ServerSetting<Duration> HEARTBEAT_TIMEOUT = duration("heartbeat-timeout", "AGENTBOX_HEARTBEAT_TIMEOUT", "2m",
+            "a run whose node stopped beating this long fails");
+    public static final ServerSetting<Duration> SSE_KEEPALIVE = duration("sse-keepalive", "AGENTBOX_SSE_KEEPALIVE", "15s",
+            "keep-alive comment interval of event streams");
+    public static final ServerSetting<Duration> SHUTDOWN_GRACE = duration("shutdown-grace", "AGENTBOX_SHUTDOWN_GRACE", "30s",
+            "how long runs may finish on shutdown before they are canceled");
+    public static final ServerSetting<String> NODE_ID = optional("node-id", "AGENTBOX_NODE_ID", TEXT,
+            "this node's name in a shared database (default: the host name)");
+    public static final ServerSetting<String> ANTHROPIC_BASE_URL = optional("anthropic-base-url", "ANTHROPIC_BASE_URL", TEXT, "Anthropic API base URL");
+    public static final ServerSetting<String> ANTHROPIC_API_KEY = secret("anthropic-api-key", "ANTHROPIC_API_KEY", "Anthropic API key used by runs");
+    public static final ServerSetting<String> MODEL = optional("model", "ANTHROPIC_MODEL", TEXT, "default model of runs");
+    public static final ServerSetting<LogFormat> LOG_FORMAT = setting("log-format", "AGENTBOX_LOG_FORMAT",
+            v -> LogFormat.valueOf(v.toUpperCase(Locale.ROOT)), "json", "json, text, or none to leave logging alone", any());
+    public static final ServerSetting<String> LOG_LEVEL = setting("log-level", "AGENTBOX_LOG_LEVEL", TEXT, "info", "info, debug, warn or error", any());
+    public static final ServerSetting<Path> LOG_FILE = optional("log-file", "AGENTBOX_LOG_FILE", Path::of, "write logs to this file instead of stderr");
+    public static final ServerSetting<Integer> E2B_PORT = register(new ServerSetting<>("e2b-port", "AGENTBOX_E2B_PORT",
+            v -> v.equalsIgnoreCase("off") ? E2B_OFF : Integer.parseInt(v), Optional.empty(),
+            "port of the E2B-compatible API (control plane and envd), 0 for any free port, off to disable (default "
+                    + DEFAULT_E2B_PORT + "; any free port when --port is 0)",
+            v -> { if (v != E2B_OFF && (v < 0 || v > 65535)) throw new IllegalArgumentException("must be 0..65535 or off"); }, false, false));
+    public static final ServerSetting<Double> SANDBOX_MAX_CPUS = setting("sandbox-max-cpus", "AGENTBOX_SANDBOX_MAX_CPUS", Double::parseDouble,
+            "4", "most CPUs one sandbox may ask for", v -> ResourceLimits.DEFAULT.withSandboxMaxCpus(v));
+    public static final ServerSetting<Long> SANDBOX_MAX_MEMORY = setting("sandbox-max-memory", "AGENTBOX_SANDBOX_MAX_MEMORY", SIZE_MB,
+            "8g", "most memory one sandbox may ask for", v -> ResourceLimits.DEFAULT.withSandboxMaxMemoryMb(v));
+    public static final ServerSetting<Integer> SANDBOX_MAX_PIDS = setting("sandbox-max-pids", "AGENTBOX_SANDBOX_MAX_PIDS", Integer::parseInt,
+            "4096", "most processes one sandbox may ask for", v -> ResourceLimits.DEFAULT.withSandboxMaxPids(v));
+    public static final ServerSetting<Long> SANDBOX_MAX_DISK = setting("sandbox-max-disk", "AGENTBOX_SANDBOX_MAX_DISK", SIZE_MB,
+            "10g", "most disk one sandbox may ask for", v -> ResourceLimits.DEFAULT.withSandboxMaxDiskMb(v));
+    public static final ServerSetting<Duration> SANDBOX_MAX_TIMEOUT = setting("sandbox-max-timeout", "AGENTBOX_SANDBOX_MAX_TIMEOUT", DURATION,
+            "24h", "longest lifetime, and command timeout, of a sandbox", v -> ResourceLimits.DEFAULT.withSandboxMaxTimeout(v));
+    public static final ServerSetting<Integer> WORKSPACE_MAX_SANDBOXES = setting("workspace-max-sandboxes", "AGENTBOX_WORKSPACE_MAX_SANDBOXES",
+            Integer::parseInt, "50", "live sandboxes per workspace", v -> ResourceLimits.DEFAULT.withWorkspaceMaxSandboxes(v));
+    public static final ServerSetting<Long> WORKSPACE_MAX_MEMORY = setting("workspace-max-memory", "AGENTBOX_WORKSPACE_MAX_MEMORY", SIZE_MB,
+            "64g", "total memory of a workspace's live sandboxes", v -> ResourceLimits.DEFAULT.withWorkspaceMaxMemoryMb(v));
+    public static final ServerSetting<Long> WORKSPACE_MAX_ARTIFACT_STORAGE = setting("workspace-max-artifact-storage",
+            "AGENTBOX_WORKSPACE_MAX_ARTIFACT_STORAGE", SIZE, "10g", "stored artifact bytes per workspace",
+            v -> ResourceLimits.DEFAULT.withWorkspaceMaxArtifactBytes(v));
+    public static final ServerSetting<List<Pool>> POOL = register(new ServerSetting<>("pool", "AGENTBOX_POOL",
+            v -> v.equalsIgnoreCase("none") ? List.of() : Pool.parse(v), Optional.of("none"),
+            "warm pool of ready sandboxes, TEMPLATE=N, repeatable or comma-separated", any(), false, true));
+
+    private final Map<ServerSetting<?>, Object> values;
+
+    private ServerConfig(Map<ServerSetting<?>, Object> values) {
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    }
+
+    /** Every setting, in the order {@code agentbox serve --help} lists them. */
+    public static List<ServerSetting<?>> settings() {
+        return List.copyOf(SETTINGS);
+    }
+
+    public String host() { return get(HOST); }
+    public int port() { return get(PORT); }
+    public Path dataDir() { return get(DATA_DIR); }
+    public Optional<String> dbUrl() { return find(DB_URL); }
+    public Optional<String> dbUser() { return find(DB_USER); }
+    public Optional<String> dbPassword() { return find(DB_PASSWORD); }
+    public Optional<String> bootstrapKey() { return find(BOOTSTRAP_KEY); }
+    public RateLimit rateLimit() { return get(RATE_LIMIT); }
+    public long maxBodyBytes() { return get(MAX_BODY); }
+    public long maxPromptBytes() { return get(MAX_PROMPT); }
+    public long maxUploadBytes() { return get(MAX_UPLOAD); }
+    public int workspaceConcurrency() { return get(WORKSPACE_CONCURRENCY); }
+    public int maxConcurrentRuns() { return get(MAX_CONCURRENT_RUNS); }
+    public Optional<Double> dailyBudgetUsd() { return find(DAILY_BUDGET_USD); }
+    public long artifactMaxFileBytes() { return get(ARTIFACT_MAX_FILE); }
+    public int artifactMaxFiles() { return get(ARTIFACT_MAX_FILES); }
+    public long artifactMaxRunBytes() { return get(ARTIFACT_MAX_TOTAL); }
+    public Duration runTimeout() { return get(RUN_TIMEOUT); }
+    public Duration bootTimeout() { return get(BOOT_TIMEOUT); }
+    public Duration sessionIdleTimeout() { return get(SESSION_IDLE_TIMEOUT); }
+    public Duration permissionTimeout() { return get(PERMISSION_TIMEOUT); }
+    public Duration reaperInterval() { return get(REAPER_INTERVAL); }
+    public Duration heartbeatInterval() { return get(HEARTBEAT_INTERVAL); }
+    public Duration heartbeatTimeout() { return get(HEARTBEAT_TIMEOUT); }
+    public Duration sseKeepAlive() { return get(SSE_KEEPALIVE); }
+    public Duration shutdownGrace() { return get(SHUTDOWN_GRACE); }
+    public String nodeId() { return get(NODE_ID); }
+    public Optional<String> anthropicBaseUrl() { return find(ANTHROPIC_BASE_URL); }
+    public Optional<String> anthropicApiKey() { return find(ANTHROPIC_API_KEY); }
+    public Optional<String> model() { return find(MODEL); }
+    public LogFormat logFormat() { return get(LOG_FORMAT); }
+    public String logLevel() { return get(LOG_LEVEL); }
+    public Optional<Path> logFile() { return find(LOG_FILE); }
+    public List<Pool> pools() { return get(POOL); }
+
+    /** The E2B-compatible API's port (0: any free one); empty when it is off. */
+    public OptionalInt e2bPort() {
+        int p = get(E2B_PORT);
+        return p == E2B_OFF ? OptionalInt.empty() : OptionalInt.of(p);
+    }
+
+    public ResourceLimits limits() {
+        return new ResourceLimits(get(SANDBOX_MAX_CPUS), get(SANDBOX_MAX_MEMORY), get(SANDBOX_MAX_PIDS), get(SANDBOX_MAX_DISK),
+                get(SANDBOX_MAX_TIMEOUT), get(WORKSPACE_MAX_SANDBOXES), get(WORKSPACE_MAX_MEMORY), get(WORKSPACE_MAX_ARTIFACT_STORAGE));
+    }
+
+    /** The value of a setting, its default when it was not set; empty for an optional one left unset. */
+    @SuppressWarnings("unchecked")
+    public <T> Optional<T> find(ServerSetting<T> setting) {
+        return Optional.ofNullable((T) values.get(setting));
+    }
+
+    private <T> T get(ServerSetting<T> setting) {
+        return find(setting).orElseThrow(() -> new IllegalStateException(setting + " has no value"));
     }
 
     public static Builder builder() {
-        return new Builder();
+        return new Builder(Map.of());
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.host = host; b.port = port; b.dataDir = dataDir; b.dbUrl = dbUrl.orElse(null);
-        b.dbUser = dbUser.orElse(null); b.dbPassword = dbPassword.orElse(null); b.bootstrapKey = bootstrapKey.orElse(null);
-        b.rateLimit = rateLimit; b.maxBodyBytes = maxBodyBytes; b.maxPromptBytes = maxPromptBytes; b.maxUploadBytes = maxUploadBytes;
-        b.workspaceConcurrency = workspaceConcurrency; b.maxConcurrentRuns = maxConcurrentRuns; b.dailyBudgetUsd = dailyBudgetUsd.orElse(null);
-        b.artifactMaxFileBytes = artifactMaxFileBytes; b.artifactMaxFiles = artifactMaxFiles; b.artifactMaxRunBytes = artifactMaxRunBytes;
-        b.runTimeout = runTimeout; b.bootTimeout = bootTimeout; b.sessionIdleTimeout = sessionIdleTimeout; b.permissionTimeout = permissionTimeout; b.reaperInterval = reaperInterval;
-        b.heartbeatInterval = heartbeatInterval; b.heartbeatTimeout = heartbeatTimeout; b.sseKeepAlive = sseKeepAlive; b.shutdownGrace = shutdownGrace;
-        b.nodeId = nodeId; b.anthropicBaseUrl = anthropicBaseUrl.orElse(null); b.anthropicApiKey = anthropicApiKey.orElse(null);
-        b.model = model.orElse(null); b.logFormat = logFormat; b.logLevel = logLevel; b.logFile = logFile.orElse(null);
-        b.e2bPort = e2bPort.isPresent() ? e2bPort.getAsInt() : E2B_OFF;
-        b.limits = limits;
-        b.pools = pools;
-        return b;
+        return new Builder(values);
     }
 
     /** The server's base URL as a client on this machine reaches it (a wildcard bind is reached through loopback). */
     public String baseUrl(int actualPort) {
-        String h = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+        String h = host().equals("0.0.0.0") || host().equals("::") ? "127.0.0.1" : host();
         return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + actualPort;
     }
 
@@ -198,31 +216,31 @@ public record ServerConfig(
      */
     public static ServerConfig load(Map<String, String> flags, Map<String, String> env) {
         for (String key : flags.keySet()) {
-            if (!key.equals(CONFIG_FILE_KEY) && Setting.byKey(key).isEmpty()) throw new ConfigException("unknown setting --" + key);
+            if (!key.equals(CONFIG_FILE_KEY) && byKey(key).isEmpty()) throw new ConfigException("unknown setting --" + key);
         }
         Map<String, String> file = new LinkedHashMap<>();
         String fileName = flags.getOrDefault(CONFIG_FILE_KEY, env.get(CONFIG_FILE_ENV));
         if (fileName != null) file.putAll(readFile(Path.of(fileName)));
 
         Builder b = builder();
-        for (Setting s : Setting.values()) {
+        for (ServerSetting<?> s : SETTINGS) {
             String source;
             String value;
-            if (flags.containsKey(s.key)) { value = flags.get(s.key); source = "--" + s.key; }
-            else if (env.containsKey(s.env) && !env.get(s.env).isEmpty()) { value = env.get(s.env); source = s.env; }
-            else if (file.containsKey(s.key)) { value = file.get(s.key); source = "config file key " + s.key; }
+            if (flags.containsKey(s.key())) { value = flags.get(s.key()); source = "--" + s.key(); }
+            else if (env.containsKey(s.env()) && !env.get(s.env()).isEmpty()) { value = env.get(s.env()); source = s.env(); }
+            else if (file.containsKey(s.key())) { value = file.get(s.key()); source = "config file key " + s.key(); }
             else continue;
             try {
-                b.apply(s, value.trim());
+                b.parse(s, value.trim());
             } catch (RuntimeException e) {
-                throw new ConfigException("invalid " + source + " '" + (isSecret(s) ? "…" : value) + "': " + e.getMessage());
+                throw new ConfigException("invalid " + source + " '" + (s.secret() ? "…" : value) + "': " + e.getMessage());
             }
         }
         return b.build();
     }
 
-    private static boolean isSecret(Setting s) {
-        return s == Setting.BOOTSTRAP_KEY || s == Setting.ANTHROPIC_API_KEY || s == Setting.DB_PASSWORD;
+    private static Optional<ServerSetting<?>> byKey(String key) {
+        return SETTINGS.stream().filter(s -> s.key().equals(key)).findFirst();
     }
 
     private static Map<String, String> readFile(Path path) {
@@ -234,7 +252,7 @@ public record ServerConfig(
         }
         Map<String, String> out = new LinkedHashMap<>();
         for (String key : p.stringPropertyNames()) {
-            if (Setting.byKey(key).isEmpty()) throw new ConfigException("unknown key '" + key + "' in config file " + path);
+            if (byKey(key).isEmpty()) throw new ConfigException("unknown key '" + key + "' in config file " + path);
             out.put(key, p.getProperty(key));
         }
         return out;
@@ -255,162 +273,143 @@ public record ServerConfig(
     }
 
     @Override
-    public String toString() {
-        return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir
-                + ", db=" + dbUrl.map(u -> "postgresql").orElse("sqlite")
-                + ", bootstrapKey=" + (bootstrapKey.isPresent() ? "set" : "unset")
-                + ", rateLimit=" + rateLimit + ", maxPromptBytes=" + maxPromptBytes
-                + ", workspaceConcurrency=" + workspaceConcurrency + ", maxConcurrentRuns=" + maxConcurrentRuns
-                + ", dailyBudgetUsd=" + dailyBudgetUsd.map(String::valueOf).orElse("unlimited")
-                + ", anthropicBaseUrl=" + anthropicBaseUrl.orElse("default")
-                + ", anthropicApiKey=" + (anthropicApiKey.isPresent() ? "set" : "unset")
-                + ", pools=" + pools.stream().map(p -> p.template() + "=" + p.size()).toList()
-                + ", nodeId=" + nodeId + "]";
+    public boolean equals(Object o) {
+        return o instanceof ServerConfig c && values.equals(c.values);
     }
 
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "ServerConfig[host=" + host() + ", port=" + port() + ", dataDir=" + dataDir()
+                + ", db=" + dbUrl().map(u -> "postgresql").orElse("sqlite")
+                + ", bootstrapKey=" + (bootstrapKey().isPresent() ? "set" : "unset")
+                + ", rateLimit=" + rateLimit() + ", maxPromptBytes=" + maxPromptBytes()
+                + ", workspaceConcurrency=" + workspaceConcurrency() + ", maxConcurrentRuns=" + maxConcurrentRuns()
+                + ", dailyBudgetUsd=" + dailyBudgetUsd().map(String::valueOf).orElse("unlimited")
+                + ", anthropicBaseUrl=" + anthropicBaseUrl().orElse("default")
+                + ", anthropicApiKey=" + (anthropicApiKey().isPresent() ? "set" : "unset")
+                + ", pools=" + pools().stream().map(p -> p.template() + "=" + p.size()).toList()
+                + ", nodeId=" + nodeId() + "]";
+    }
+
+    private static <T> ServerSetting<T> register(ServerSetting<T> s) {
+        SETTINGS.add(s);
+        return s;
+    }
+
+    private static <T> ServerSetting<T> setting(String key, String env, Function<String, T> parser, String defaultText, String about,
+                                                Consumer<? super T> check) {
+        return register(new ServerSetting<>(key, env, parser, Optional.of(defaultText), about, check, false, false));
+    }
+
+    private static <T> ServerSetting<T> optional(String key, String env, Function<String, T> parser, String about) {
+        return register(new ServerSetting<>(key, env, parser, Optional.empty(), about, any(), false, false));
+    }
+
+    private static ServerSetting<String> secret(String key, String env, String about) {
+        return register(new ServerSetting<>(key, env, TEXT, Optional.empty(), about, any(), true, false));
+    }
+
+    private static ServerSetting<Duration> duration(String key, String env, String defaultText, String about) {
+        return setting(key, env, DURATION, defaultText, about, any());
+    }
+
+    private static Consumer<Object> any() {
+        return v -> { };
+    }
+
+    private static Consumer<Number> atLeast(long min) {
+        return v -> { if (!(v.doubleValue() >= min)) throw new IllegalArgumentException("must be >= " + min); };
+    }
+
+    private static Consumer<Number> between(long min, long max) {
+        return v -> { if (v.longValue() < min || v.longValue() > max) throw new IllegalArgumentException("must be " + min + ".." + max); };
+    }
+
+    /** Sets values before {@link #build()}; a null value unsets an optional setting (back to its default). */
     public static final class Builder {
-        private String host = "127.0.0.1";
-        private int port = 8080;
-        private Path dataDir;
-        private String dbUrl;
-        private String dbUser;
-        private String dbPassword;
-        private String bootstrapKey;
-        private RateLimit rateLimit = new RateLimit(600, Duration.ofMinutes(1));
-        private long maxBodyBytes = 2L << 20;
-        private long maxPromptBytes = 1L << 20;
-        private long maxUploadBytes = 100L << 20;
-        private int workspaceConcurrency = 5;
-        private int maxConcurrentRuns = 50;
-        private Double dailyBudgetUsd;
-        private long artifactMaxFileBytes = 10L << 20;
-        private int artifactMaxFiles = 50;
-        private long artifactMaxRunBytes = 100L << 20;
-        private Duration runTimeout = Duration.ofMinutes(30);
-        private Duration bootTimeout = Duration.ofMinutes(5);
-        private Duration sessionIdleTimeout = Duration.ofMinutes(15);
-        private Duration permissionTimeout = Duration.ofMinutes(5);
-        private Duration reaperInterval = Duration.ofSeconds(30);
-        private Duration heartbeatInterval = Duration.ofSeconds(10);
-        private Duration heartbeatTimeout = Duration.ofMinutes(2);
-        private Duration sseKeepAlive = Duration.ofSeconds(15);
-        private Duration shutdownGrace = Duration.ofSeconds(30);
-        private String nodeId;
-        private String anthropicBaseUrl;
-        private String anthropicApiKey;
-        private String model;
-        private LogFormat logFormat = LogFormat.JSON;
-        private String logLevel = "info";
-        private Path logFile;
-        private Integer e2bPort;
-        private ResourceLimits limits = ResourceLimits.DEFAULT;
-        private List<Pool> pools = List.of();
+        private final Map<ServerSetting<?>, Object> values;
 
-        private Builder() {}
+        private Builder(Map<ServerSetting<?>, Object> values) {
+            this.values = new LinkedHashMap<>(values);
+        }
 
-        public Builder host(String v) { host = v; return this; }
-        public Builder port(int v) { port = v; return this; }
-        public Builder dataDir(Path v) { dataDir = v; return this; }
-        public Builder dbUrl(String v) { dbUrl = v; return this; }
-        public Builder dbUser(String v) { dbUser = v; return this; }
-        public Builder dbPassword(String v) { dbPassword = v; return this; }
-        public Builder bootstrapKey(String v) { bootstrapKey = v; return this; }
-        public Builder rateLimit(RateLimit v) { rateLimit = v; return this; }
-        public Builder maxBodyBytes(long v) { maxBodyBytes = v; return this; }
-        public Builder maxPromptBytes(long v) { maxPromptBytes = v; return this; }
-        public Builder maxUploadBytes(long v) { maxUploadBytes = v; return this; }
-        public Builder workspaceConcurrency(int v) { workspaceConcurrency = v; return this; }
-        public Builder maxConcurrentRuns(int v) { maxConcurrentRuns = v; return this; }
-        public Builder dailyBudgetUsd(Double v) { dailyBudgetUsd = v; return this; }
-        public Builder artifactMaxFileBytes(long v) { artifactMaxFileBytes = v; return this; }
-        public Builder artifactMaxFiles(int v) { artifactMaxFiles = v; return this; }
-        public Builder artifactMaxRunBytes(long v) { artifactMaxRunBytes = v; return this; }
-        public Builder runTimeout(Duration v) { runTimeout = v; return this; }
-        public Builder bootTimeout(Duration v) { bootTimeout = v; return this; }
-        public Builder sessionIdleTimeout(Duration v) { sessionIdleTimeout = v; return this; }
-        public Builder permissionTimeout(Duration v) { permissionTimeout = v; return this; }
-        public Builder reaperInterval(Duration v) { reaperInterval = v; return this; }
-        public Builder heartbeatInterval(Duration v) { heartbeatInterval = v; return this; }
-        public Builder heartbeatTimeout(Duration v) { heartbeatTimeout = v; return this; }
-        public Builder sseKeepAlive(Duration v) { sseKeepAlive = v; return this; }
-        public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
-        public Builder nodeId(String v) { nodeId = v; return this; }
-        public Builder anthropicBaseUrl(String v) { anthropicBaseUrl = v; return this; }
-        public Builder anthropicApiKey(String v) { anthropicApiKey = v; return this; }
-        public Builder model(String v) { model = v; return this; }
-        public Builder logFormat(LogFormat v) { logFormat = v; return this; }
-        public Builder logLevel(String v) { logLevel = v; return this; }
-        public Builder logFile(Path v) { logFile = v; return this; }
+        /** Sets any setting; null unsets it. */
+        public <T> Builder set(ServerSetting<T> setting, T value) {
+            if (value == null) values.remove(setting); else values.put(setting, value);
+            return this;
+        }
+
+        <T> void parse(ServerSetting<T> setting, String text) {
+            set(setting, setting.parse(text));
+        }
+
+        public Builder host(String v) { return set(HOST, v); }
+        public Builder port(int v) { return set(PORT, v); }
+        public Builder dataDir(Path v) { return set(DATA_DIR, v); }
+        public Builder dbUrl(String v) { return set(DB_URL, v); }
+        public Builder dbUser(String v) { return set(DB_USER, v); }
+        public Builder dbPassword(String v) { return set(DB_PASSWORD, v); }
+        public Builder bootstrapKey(String v) { return set(BOOTSTRAP_KEY, v); }
+        public Builder rateLimit(RateLimit v) { return set(RATE_LIMIT, v); }
+        public Builder maxBodyBytes(long v) { return set(MAX_BODY, v); }
+        public Builder maxPromptBytes(long v) { return set(MAX_PROMPT, v); }
+        public Builder maxUploadBytes(long v) { return set(MAX_UPLOAD, v); }
+        public Builder workspaceConcurrency(int v) { return set(WORKSPACE_CONCURRENCY, v); }
+        public Builder maxConcurrentRuns(int v) { return set(MAX_CONCURRENT_RUNS, v); }
+        public Builder dailyBudgetUsd(Double v) { return set(DAILY_BUDGET_USD, v); }
+        public Builder artifactMaxFileBytes(long v) { return set(ARTIFACT_MAX_FILE, v); }
+        public Builder artifactMaxFiles(int v) { return set(ARTIFACT_MAX_FILES, v); }
+        public Builder artifactMaxRunBytes(long v) { return set(ARTIFACT_MAX_TOTAL, v); }
+        public Builder runTimeout(Duration v) { return set(RUN_TIMEOUT, v); }
+        public Builder bootTimeout(Duration v) { return set(BOOT_TIMEOUT, v); }
+        public Builder sessionIdleTimeout(Duration v) { return set(SESSION_IDLE_TIMEOUT, v); }
+        public Builder permissionTimeout(Duration v) { return set(PERMISSION_TIMEOUT, v); }
+        public Builder reaperInterval(Duration v) { return set(REAPER_INTERVAL, v); }
+        public Builder heartbeatInterval(Duration v) { return set(HEARTBEAT_INTERVAL, v); }
+        public Builder heartbeatTimeout(Duration v) { return set(HEARTBEAT_TIMEOUT, v); }
+        public Builder sseKeepAlive(Duration v) { return set(SSE_KEEPALIVE, v); }
+        public Builder shutdownGrace(Duration v) { return set(SHUTDOWN_GRACE, v); }
+        public Builder nodeId(String v) { return set(NODE_ID, v); }
+        public Builder anthropicBaseUrl(String v) { return set(ANTHROPIC_BASE_URL, v); }
+        public Builder anthropicApiKey(String v) { return set(ANTHROPIC_API_KEY, v); }
+        public Builder model(String v) { return set(MODEL, v); }
+        public Builder logFormat(LogFormat v) { return set(LOG_FORMAT, v); }
+        public Builder logLevel(String v) { return set(LOG_LEVEL, v); }
+        public Builder logFile(Path v) { return set(LOG_FILE, v); }
         /** The E2B-compatible API's port; {@link #E2B_OFF} disables it. */
-        public Builder e2bPort(int v) { e2bPort = v; return this; }
-        public Builder limits(ResourceLimits v) { limits = v; return this; }
+        public Builder e2bPort(int v) { return set(E2B_PORT, v); }
         /** Warm pools of ready sandboxes (see {@link Pool}); {@code --pool host=8}. */
-        public Builder pools(List<Pool> v) { pools = v; return this; }
+        public Builder pools(List<Pool> v) { return set(POOL, List.copyOf(v)); }
 
-        void apply(Setting s, String v) {
-            Function<String, Duration> dur = Durations::parse;
-            switch (s) {
-                case HOST -> host(v);
-                case PORT -> port(Integer.parseInt(v));
-                case DATA_DIR -> dataDir(Path.of(v));
-                case DB_URL -> dbUrl(v);
-                case DB_USER -> dbUser(v);
-                case DB_PASSWORD -> dbPassword(v);
-                case BOOTSTRAP_KEY -> bootstrapKey(v);
-                case RATE_LIMIT -> rateLimit(RateLimit.parse(v).orElseThrow(
-                        () -> new IllegalArgumentException("use e.g. 600/min, 10/s, 3600/hour or off")));
-                case MAX_BODY -> maxBodyBytes(Durations.parseSize(v));
-                case MAX_PROMPT -> maxPromptBytes(Durations.parseSize(v));
-                case MAX_UPLOAD -> maxUploadBytes(Durations.parseSize(v));
-                case WORKSPACE_CONCURRENCY -> workspaceConcurrency(Integer.parseInt(v));
-                case MAX_CONCURRENT_RUNS -> maxConcurrentRuns(Integer.parseInt(v));
-                case DAILY_BUDGET_USD -> dailyBudgetUsd(v.equalsIgnoreCase("unlimited") ? null : Double.parseDouble(v));
-                case ARTIFACT_MAX_FILE -> artifactMaxFileBytes(Durations.parseSize(v));
-                case ARTIFACT_MAX_FILES -> artifactMaxFiles(Integer.parseInt(v));
-                case ARTIFACT_MAX_TOTAL -> artifactMaxRunBytes(Durations.parseSize(v));
-                case RUN_TIMEOUT -> runTimeout(dur.apply(v));
-                case BOOT_TIMEOUT -> bootTimeout(dur.apply(v));
-                case SESSION_IDLE_TIMEOUT -> sessionIdleTimeout(dur.apply(v));
-                case PERMISSION_TIMEOUT -> permissionTimeout(dur.apply(v));
-                case REAPER_INTERVAL -> reaperInterval(dur.apply(v));
-                case HEARTBEAT_INTERVAL -> heartbeatInterval(dur.apply(v));
-                case HEARTBEAT_TIMEOUT -> heartbeatTimeout(dur.apply(v));
-                case SSE_KEEPALIVE -> sseKeepAlive(dur.apply(v));
-                case SHUTDOWN_GRACE -> shutdownGrace(dur.apply(v));
-                case NODE_ID -> nodeId(v);
-                case ANTHROPIC_BASE_URL -> anthropicBaseUrl(v);
-                case ANTHROPIC_API_KEY -> anthropicApiKey(v);
-                case MODEL -> model(v);
-                case LOG_FORMAT -> logFormat(LogFormat.valueOf(v.toUpperCase(Locale.ROOT)));
-                case LOG_LEVEL -> logLevel(v);
-                case LOG_FILE -> logFile(Path.of(v));
-                case E2B_PORT -> e2bPort(v.equalsIgnoreCase("off") ? E2B_OFF : Integer.parseInt(v));
-                case SANDBOX_MAX_CPUS -> limits = limits.withSandboxMaxCpus(Double.parseDouble(v));
-                case SANDBOX_MAX_MEMORY -> limits = limits.withSandboxMaxMemoryMb(Durations.parseSize(v) >> 20);
-                case SANDBOX_MAX_PIDS -> limits = limits.withSandboxMaxPids(Integer.parseInt(v));
-                case SANDBOX_MAX_DISK -> limits = limits.withSandboxMaxDiskMb(Durations.parseSize(v) >> 20);
-                case SANDBOX_MAX_TIMEOUT -> limits = limits.withSandboxMaxTimeout(dur.apply(v));
-                case WORKSPACE_MAX_SANDBOXES -> limits = limits.withWorkspaceMaxSandboxes(Integer.parseInt(v));
-                case WORKSPACE_MAX_MEMORY -> limits = limits.withWorkspaceMaxMemoryMb(Durations.parseSize(v) >> 20);
-                case WORKSPACE_MAX_ARTIFACT_STORAGE -> limits = limits.withWorkspaceMaxArtifactBytes(Durations.parseSize(v));
-                case POOL -> pools(v.equalsIgnoreCase("none") ? List.of() : Pool.parse(v));
-            }
+        public Builder limits(ResourceLimits v) {
+            return set(SANDBOX_MAX_CPUS, v.sandboxMaxCpus()).set(SANDBOX_MAX_MEMORY, v.sandboxMaxMemoryMb())
+                    .set(SANDBOX_MAX_PIDS, v.sandboxMaxPids()).set(SANDBOX_MAX_DISK, v.sandboxMaxDiskMb())
+                    .set(SANDBOX_MAX_TIMEOUT, v.sandboxMaxTimeout()).set(WORKSPACE_MAX_SANDBOXES, v.workspaceMaxSandboxes())
+                    .set(WORKSPACE_MAX_MEMORY, v.workspaceMaxMemoryMb()).set(WORKSPACE_MAX_ARTIFACT_STORAGE, v.workspaceMaxArtifactBytes());
         }
 
+        /** @throws ConfigException naming the first setting whose value is out of its range */
         public ServerConfig build() {
-            return new ServerConfig(host, port, dataDir != null ? dataDir : defaultDataDir(), Optional.ofNullable(dbUrl),
-                    Optional.ofNullable(dbUser), Optional.ofNullable(dbPassword), Optional.ofNullable(bootstrapKey), rateLimit,
-                    maxBodyBytes, maxPromptBytes, maxUploadBytes, workspaceConcurrency, maxConcurrentRuns,
-                    Optional.ofNullable(dailyBudgetUsd), artifactMaxFileBytes, artifactMaxFiles, artifactMaxRunBytes,
-                    runTimeout, bootTimeout, sessionIdleTimeout, permissionTimeout, reaperInterval, heartbeatInterval, heartbeatTimeout,
-                    sseKeepAlive, shutdownGrace, nodeId != null ? nodeId : defaultNodeId(),
-                    Optional.ofNullable(anthropicBaseUrl), Optional.ofNullable(anthropicApiKey), Optional.ofNullable(model),
-                    logFormat, logLevel, Optional.ofNullable(logFile), e2bPort(), limits, pools);
+            Map<ServerSetting<?>, Object> all = new LinkedHashMap<>();
+            for (ServerSetting<?> s : SETTINGS) resolve(s, all);
+            all.computeIfAbsent(DATA_DIR, k -> defaultDataDir());
+            all.computeIfAbsent(NODE_ID, k -> defaultNodeId());
+            all.computeIfAbsent(E2B_PORT, k -> (Integer) all.get(PORT) == 0 ? 0 : DEFAULT_E2B_PORT);
+            return new ServerConfig(all);
         }
 
-        private OptionalInt e2bPort() {
-            if (e2bPort == null) return OptionalInt.of(port == 0 ? 0 : DEFAULT_E2B_PORT);
-            return e2bPort == E2B_OFF ? OptionalInt.empty() : OptionalInt.of(e2bPort);
+        @SuppressWarnings("unchecked")
+        private <T> void resolve(ServerSetting<T> s, Map<ServerSetting<?>, Object> into) {
+            Optional<T> v = Optional.ofNullable((T) values.get(s)).or(s::defaultValue);
+            v.ifPresent(value -> {
+                s.check(value);
+                into.put(s, value);
+            });
         }
     }
 }

@@ -2,6 +2,8 @@ package io.agentbox.cli.remote;
 
 import io.agentbox.server.AgentboxServer;
 import io.agentbox.server.ServerConfig;
+import io.agentbox.server.ServerSetting;
+import io.agentbox.server.log.ServerLogging;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -23,17 +25,17 @@ public final class ServeCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    /** The command with one option per server setting, generated from {@link ServerConfig.Setting}. */
+    /** The command with one option per server setting, generated from {@link ServerConfig#settings()}. */
     public static CommandSpec commandSpec() {
         CommandSpec spec = CommandSpec.forAnnotatedObject(new ServeCommand());
         spec.usageMessage().abbreviateSynopsis(true);
         spec.addOption(OptionSpec.builder("--" + ServerConfig.CONFIG_FILE_KEY).paramLabel("FILE").type(String.class)
                 .description("config file (properties; keys as the flags, without --); env " + ServerConfig.CONFIG_FILE_ENV).build());
-        for (ServerConfig.Setting s : ServerConfig.Setting.values()) {
+        for (ServerSetting<?> s : ServerConfig.settings()) {
             OptionSpec.Builder o = OptionSpec.builder("--" + s.key()).paramLabel("VALUE").type(String.class)
                     .description(s.description() + "; env " + s.env());
             // --pool host=8 --pool python=2: the one setting given more than once
-            if (s == ServerConfig.Setting.POOL) o.type(List.class).auxiliaryTypes(String.class).paramLabel("TEMPLATE=N");
+            if (s.repeatable()) o.type(List.class).auxiliaryTypes(String.class).paramLabel("TEMPLATE=N");
             spec.addOption(o.build());
         }
         return spec;
@@ -50,6 +52,8 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         ServerConfig config = ServerConfig.load(flags, System.getenv());
+        // this process is the server's: its logging follows --log-format (an embedding application keeps its own)
+        ServerLogging.install(config);
         AgentboxServer server = AgentboxServer.builder(config).build().start();
         PrintWriter err = spec.commandLine().getErr();
         err.println("agentbox serve: listening on " + server.url() + " (Ctrl-C stops it gracefully)");

@@ -1,7 +1,8 @@
 package io.agentbox.server.log;
 
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 /**
@@ -13,13 +14,29 @@ public final class Redactor {
     public static final String MASK = "[REDACTED]";
     private static final Pattern SHAPED = Pattern.compile(
             "(?i)(bearer\\s+)[^\\s\"',;]+|agb_[A-Za-z0-9_-]{8,}|sk-ant-[A-Za-z0-9_-]+|(password=)[^\\s&;\"']+");
-    private static final Set<String> registered = ConcurrentHashMap.newKeySet();
+    /** Registered values with how many registrations hold each (two servers in one JVM may share a key). */
+    private static final Map<String, Integer> registered = new ConcurrentHashMap<>();
 
     private Redactor() {}
 
-    /** Masks this exact value from now on; short values are ignored because they would mask ordinary words. */
-    public static void register(String secret) {
-        if (secret != null && secret.length() >= 8) registered.add(secret);
+    /**
+     * Masks this exact value until the returned registration is closed; short values are ignored because
+     * they would mask ordinary words.
+     */
+    public static Registration register(String secret) {
+        if (secret == null || secret.length() < 8) return () -> { };
+        registered.merge(secret, 1, Integer::sum);
+        AtomicBoolean open = new AtomicBoolean(true);
+        return () -> {
+            if (open.compareAndSet(true, false)) registered.computeIfPresent(secret, (k, n) -> n == 1 ? null : n - 1);
+        };
+    }
+
+    /** Ends one registration of a secret value; closing it again does nothing. */
+    @FunctionalInterface
+    public interface Registration extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /**
@@ -29,7 +46,7 @@ public final class Redactor {
     public static String redactRegistered(String text) {
         if (text == null || text.isEmpty()) return text;
         String out = text;
-        for (String secret : registered) {
+        for (String secret : registered.keySet()) {
             if (out.contains(secret)) out = out.replace(secret, MASK);
         }
         return out;

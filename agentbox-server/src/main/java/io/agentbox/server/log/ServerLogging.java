@@ -16,9 +16,11 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Points the process's logging at the server's format. {@code agentbox serve} owns its process, so it
- * configures Logback directly instead of shipping a {@code logback.xml} that would shadow the
- * embedding application's.
+ * Points the process's logging at the server's format ({@code --log-format}, {@code --log-level},
+ * {@code --log-file}). {@code agentbox serve} owns its process and calls this before it starts the
+ * server; the server never does, so an application that embeds it keeps its own logging. Logback is
+ * configured directly instead of through a shipped {@code logback.xml} that would shadow the
+ * application's.
  */
 public final class ServerLogging {
     private ServerLogging() {}

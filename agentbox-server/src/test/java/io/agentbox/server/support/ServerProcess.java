@@ -2,6 +2,7 @@ package io.agentbox.server.support;
 
 import io.agentbox.server.AgentboxServer;
 import io.agentbox.server.ServerConfig;
+import io.agentbox.server.log.ServerLogging;
 
 import java.util.Map;
 
@@ -11,6 +12,7 @@ public final class ServerProcess {
 
     public static void main(String[] args) throws Exception {
         ServerConfig config = ServerConfig.load(Map.of(), System.getenv());
+        ServerLogging.install(config);
         AgentboxServer server = AgentboxServer.builder(config).build().start();
         System.out.println("LISTENING " + server.url());
         System.out.flush();

@@ -4,6 +4,7 @@ import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.server.AgentboxServer;
 import io.agentbox.server.RateLimit;
 import io.agentbox.server.ServerConfig;
+import io.agentbox.server.log.ServerLogging;
 import io.agentbox.server.runs.RunExecutor;
 
 import java.io.ByteArrayOutputStream;
@@ -50,6 +51,7 @@ public final class TestServer implements AutoCloseable {
                                    Optional<RunExecutor> executor, Optional<SandboxProvider> provider,
                                    UnaryOperator<AgentboxServer.Builder> serverBuilder) {
         ServerConfig config = customize.apply(baseConfig(db, dir)).build();
+        ServerLogging.install(config); // what agentbox serve does; the server itself leaves logging alone
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         AgentboxServer.Builder b = serverBuilder.apply(AgentboxServer.builder(config).console(new PrintStream(console, true)));
         executor.ifPresent(b::runExecutor);
