@@ -231,12 +231,26 @@ class McpClientTest {
         try (ReferenceServers.Http http = ReferenceServers.startHttp();
              Sandbox open = h.provider().create(SandboxSpec.builder().timeout(Duration.ofMinutes(2)).network(NetworkPolicy.open()).build())) {
             h.fake().enqueue(Reply.toolUse("mcp__web__echo", Map.of("message", "over http")),
-                    Reply.toolUse("mcp__web__trigger-long-running-operation", Map.of("duration", 1, "steps", 2)), Reply.text("ok"));
+                    Reply.toolUse("mcp__web__trigger-long-running-operation", Map.of("duration", 1, "steps", 2)),
+                    Reply.toolUse("mcp__web__get-sum", Map.of("a", 2, "b", 40)),
+                    Reply.toolUse("mcp__web__get-sum", Map.of("a", "not a number", "b", 1)),
+                    Reply.toolUse("mcp__web__get-env", Map.of()), Reply.text("ok"));
             Harness.Events events = new Harness.Events();
-            AgentResult r = h.agent().sandbox(open).mcpServer("web", McpServerConfig.Http.of(http.url())).build().run("go", events);
+            AgentResult r = h.agent().sandbox(open).mcpServer("web", McpServerConfig.Http.of(http.url()))
+                    .disallowedTools("mcp__web__get-env").build().run("go", events);
             assertThat(r.isSuccess()).isTrue();
             assertThat(results().get(0).content()).isEqualTo("Echo: over http");
             assertThat(results().get(1).content()).contains("completed");
+            assertThat(results().get(2).content()).contains("42");
+            assertThat(results().get(2).isError()).isFalse();
+            // a tool error over HTTP is the tool's answer too, and the server stays connected
+            assertThat(results().get(3).isError()).isTrue();
+            assertThat(results().get(3).content()).containsIgnoringCase("number");
+            // a deny rule hides an HTTP server's tool and refuses a call to it
+            assertThat(h.fake().messageRequests().getFirst().toolNames()).contains("mcp__web__get-sum").doesNotContain("mcp__web__get-env");
+            assertThat(results().get(4).isError()).isTrue();
+            assertThat(results().get(4).content()).contains("disallowed");
+            assertThat(events.of(EventData.McpServerStatus.class)).allMatch(st -> st.status().equals("connected"));
             assertThat(events.of(EventData.McpProgress.class)).hasSize(2);
             assertThat(events.of(EventData.RunStarted.class).getFirst().mcpServers().getFirst().transport()).isEqualTo("http");
 
