@@ -84,7 +84,7 @@ public final class Agent implements AutoCloseable {
 
     /**
      * Starts the prompt in a new session and returns at once. The sandbox created for it is killed
-     * at the end unless {@code keepSandbox}; the conversation is saved to the session store, so it
+     * at the end unless {@code keepSandbox} (then it stays for its idle timeout); the conversation is saved to the session store, so it
      * can be continued with {@link #resumeSession} (in a new sandbox if the old one is gone).
      */
     public AgentRun start(String prompt, EventListener listener) {
@@ -130,6 +130,8 @@ public final class Agent implements AutoCloseable {
         private Sandbox sandbox;
         private SandboxProvider sandboxProvider;
         private boolean keepSandbox;
+        private Duration sandboxLease;
+        private SandboxListener sandboxListener = SandboxListener.NONE;
         private String workingDirectory;
         private ModelClient modelClient;
         private Pricing pricing;
@@ -163,6 +165,8 @@ public final class Agent implements AutoCloseable {
             sandbox = o.sandbox().orElse(null);
             sandboxProvider = o.sandboxProvider().orElse(null);
             keepSandbox = o.keepSandbox();
+            sandboxLease = o.sandboxLease().orElse(null);
+            sandboxListener = o.sandboxListener();
             workingDirectory = o.workingDirectory().orElse(null);
             modelClient = o.modelClient();
             pricing = o.pricing();
@@ -204,14 +208,29 @@ public final class Agent implements AutoCloseable {
         /** Enables extended thinking with this budget (tokens, at least 1024). */
         public Builder thinkingBudget(int tokens) { if (tokens < 1024) throw new IllegalArgumentException("thinking budget must be >= 1024 tokens"); thinkingBudget = tokens; return this; }
         public Builder maxTokens(int tokens) { if (tokens < 1) throw new IllegalArgumentException("maxTokens must be >= 1"); maxTokens = tokens; return this; }
-        /** The spec of the sandboxes the agent creates. */
+        /** The spec of the sandboxes the agent creates (and owns: renews, recreates, kills). */
         public Builder sandbox(SandboxSpec spec) { this.sandboxSpec = Objects.requireNonNull(spec); return this; }
-        /** Runs in this sandbox instead of creating one; the agent never kills it. */
-        public Builder sandbox(Sandbox sandbox) { this.sandbox = sandbox; return this; }
+        /** Borrows this sandbox instead of creating one: the agent never renews, recreates or kills it. */
+        public Builder useSandbox(Sandbox sandbox) { this.sandbox = Objects.requireNonNull(sandbox); return this; }
         /** Default: {@link Sandboxes#local()}. */
         public Builder sandboxProvider(SandboxProvider provider) { this.sandboxProvider = provider; return this; }
-        /** {@link Agent#run} leaves the sandbox it created alive until the sandbox's own timeout. */
+        /**
+         * {@link Agent#run} and {@link AgentSession#close} leave the sandbox they own alive (until its idle
+         * timeout, else its timeout) for a later turn, instead of killing it.
+         */
         public Builder keepSandbox(boolean keep) { this.keepSandbox = keep; return this; }
+        /**
+         * While a run is active, keeps an owned sandbox's deadline this far ahead (renewed every fifth of it):
+         * a process that dies mid-run leaves a sandbox that ends itself within the lease. Default: none, the
+         * deadline is set once per run to the spec's idle timeout, else its timeout.
+         */
+        public Builder sandboxLease(Duration lease) {
+            if (lease.compareTo(Duration.ofSeconds(5)) < 0) throw new IllegalArgumentException("sandbox lease must be at least 5s, got " + lease);
+            this.sandboxLease = lease;
+            return this;
+        }
+        /** Hears of each sandbox the agent's sessions create, acquire and end (the server records them). */
+        public Builder sandboxListener(SandboxListener listener) { this.sandboxListener = Objects.requireNonNull(listener); return this; }
         /** The tools' starting directory in the sandbox (default: its workdir). */
         public Builder workingDirectory(String dir) {
             if (!dir.startsWith("/")) throw new IllegalArgumentException("working directory must be absolute in the sandbox, got " + dir);
@@ -253,6 +272,7 @@ public final class Agent implements AutoCloseable {
                     maxTurns == null ? OptionalInt.empty() : OptionalInt.of(maxTurns), Optional.ofNullable(maxBudgetUsd),
                     Optional.ofNullable(timeout), thinkingBudget == null ? OptionalInt.empty() : OptionalInt.of(thinkingBudget),
                     maxTokens, sandboxSpec, Optional.ofNullable(sandbox), Optional.ofNullable(sandboxProvider).or(() -> sandbox == null ? Optional.of(Sandboxes.local()) : Optional.empty()), keepSandbox,
+                    Optional.ofNullable(sandboxLease), sandboxListener,
                     Optional.ofNullable(workingDirectory), client, pricing != null ? pricing : Pricing.standard(),
                     sessionStore != null ? sessionStore : SessionStore.inMemory(), contextWindow,
                     mcpServers, mcpTimeouts, tracing, runtime), owned);

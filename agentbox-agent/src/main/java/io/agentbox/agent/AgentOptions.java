@@ -34,8 +34,13 @@ import java.util.OptionalInt;
  * @param maxTurns           model calls per run
  * @param maxBudgetUsd       model cost plus sandbox compute per run
  * @param timeout            wall-clock limit per run
- * @param sandbox            an existing sandbox to run in (never killed by the agent); else one is created from {@code sandboxSpec}
- * @param keepSandbox        {@link Agent#run} leaves the sandbox it created alive (until its own timeout)
+ * @param sandbox            an existing sandbox to run in (borrowed: never renewed or killed by the agent); else
+ *                           each session creates and owns one from {@code sandboxSpec}
+ * @param keepSandbox        {@link Agent#run} and {@link AgentSession#close} leave the sandbox they own alive
+ *                           (until its idle timeout, else its timeout) instead of killing it
+ * @param sandboxLease       while a run is active, an owned sandbox's deadline is kept this far ahead, so a
+ *                           process that dies mid-run leaves a sandbox that ends itself within the lease
+ * @param sandboxListener    hears of each owned sandbox created, acquired by a run and ended
  * @param workingDirectory   the tools' starting directory in the sandbox (default: the sandbox's workdir)
  * @param contextWindow      tokens the model can read; older turns are compacted before it is reached
  * @param mcpServers         MCP servers whose tools the model gets, by name (stdio ones run inside the sandbox)
@@ -64,6 +69,8 @@ public record AgentOptions(
         Optional<Sandbox> sandbox,
         Optional<SandboxProvider> sandboxProvider,
         boolean keepSandbox,
+        Optional<Duration> sandboxLease,
+        SandboxListener sandboxListener,
         Optional<String> workingDirectory,
         ModelClient modelClient,
         Pricing pricing,
@@ -85,5 +92,6 @@ public record AgentOptions(
         mcpServers.keySet().forEach(McpServerConfig::checkName);
         Objects.requireNonNull(mcpTimeouts, "mcpTimeouts");
         Objects.requireNonNull(runtime, "runtime");
+        Objects.requireNonNull(sandboxListener, "sandboxListener");
     }
 }

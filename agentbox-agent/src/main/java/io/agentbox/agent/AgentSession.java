@@ -1,6 +1,5 @@
 package io.agentbox.agent;
 
-import io.agentbox.ConfigException;
 import io.agentbox.Ids;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,9 +10,6 @@ import io.agentbox.agent.event.EventListener;
 import io.agentbox.agent.event.Events;
 import io.agentbox.agent.session.SessionState;
 import io.agentbox.sandbox.Sandbox;
-import io.agentbox.sandbox.SandboxNotFoundException;
-import io.agentbox.sandbox.SandboxProvider;
-import io.agentbox.sandbox.SandboxSpec;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -27,10 +23,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A multi-turn conversation: one sandbox kept between runs (its timeout extended on activity) and
- * the whole conversation kept as real API messages. Saved to the agent's session store after every
- * run, so another process can resume it; if its sandbox has ended by then, a new one is created and
- * a {@code sandbox.recreated} event says so. One run at a time.
+ * A multi-turn conversation: one sandbox kept between runs (its deadline pushed out while a run is
+ * active) and the whole conversation kept as real API messages. Saved to the agent's session store
+ * after every run, so another process can resume it; if its sandbox has ended by then, a new one is
+ * created and a {@code sandbox.recreated} event says so. One run at a time. The session owns the
+ * sandbox it creates and kills it on {@link #close} unless told to keep it.
  */
 public final class AgentSession implements AutoCloseable {
     private final AgentOptions options;
@@ -38,9 +35,7 @@ public final class AgentSession implements AutoCloseable {
     private final Instant createdAt;
     private final List<ObjectNode> messages = new ArrayList<>();
     private final AtomicReference<String> cwd = new AtomicReference<>();
-    private Sandbox sandbox;
-    private Optional<String> sandboxId;
-    private boolean ownsSandbox;
+    private final SessionSandbox sandbox;
     private int turns;
     private Usage usage = Usage.ZERO;
     private Cost cost = Cost.ZERO;
@@ -50,7 +45,7 @@ public final class AgentSession implements AutoCloseable {
         this.options = options;
         this.id = id;
         this.createdAt = createdAt;
-        this.sandboxId = sandboxId;
+        this.sandbox = new SessionSandbox(options, sandboxId);
     }
 
     static AgentSession create(AgentOptions options) {
@@ -64,7 +59,6 @@ public final class AgentSession implements AutoCloseable {
         s.turns = state.turns();
         s.usage = state.usage();
         s.cost = state.cost();
-        s.ownsSandbox = options.sandbox().isEmpty();
         return s;
     }
 
@@ -72,8 +66,8 @@ public final class AgentSession implements AutoCloseable {
         return id;
     }
 
-    public synchronized Optional<String> sandboxId() {
-        return sandboxId;
+    public Optional<String> sandboxId() {
+        return sandbox.id();
     }
 
     /** Model calls over all runs of the session. */
@@ -110,7 +104,12 @@ public final class AgentSession implements AutoCloseable {
         EventEmitter events = new EventEmitter(run.runId, listener);
         Thread.ofVirtual().name(run.runId).start(() -> {
             try {
-                AgentRuntime.Outcome outcome = options.runtime().run(this, options, events, run.cancellation, prompt);
+                AgentRuntime.Outcome outcome;
+                try {
+                    outcome = options.runtime().run(this, options, events, run.cancellation, prompt);
+                } finally {
+                    sandbox.release();
+                }
                 try {
                     if (killSandboxAfter) end();
                 } finally {
@@ -124,7 +123,10 @@ public final class AgentSession implements AutoCloseable {
         return run;
     }
 
-    /** Cancels an active run, waits for it, and saves the session. The sandbox stays alive until its timeout. */
+    /**
+     * Cancels an active run, waits for it, kills the sandbox the session owns unless {@code keepSandbox}
+     * (a borrowed one is left alone), and saves the session, which stays resumable.
+     */
     @Override
     public void close() {
         Run run;
@@ -135,63 +137,33 @@ public final class AgentSession implements AutoCloseable {
             run.cancel("the session was closed");
             run.await();
         }
-        save();
+        try {
+            if (sandbox.endsOnClose()) sandbox.end();
+        } finally {
+            save();
+        }
     }
 
-    /** Also kills the session's sandbox (unless it was given to the agent). The stored conversation stays resumable. */
+    /** Kills the session's sandbox now, kept or not (a borrowed one is left alone). The stored conversation stays resumable. */
     public void end() {
-        Sandbox s;
-        synchronized (this) {
-            s = ownsSandbox ? sandbox : null;
-            if (s == null && ownsSandbox && sandboxId.isPresent()) {
-                provider().kill(sandboxId.get());
-            }
-            sandbox = null;
-        }
-        if (s != null) s.kill();
+        sandbox.end();
     }
 
-    // ---- used by AgentLoop ----
+    /**
+     * The session's sandbox, reconnected or created now when needed: to put files in before the first run
+     * or take them out after the last. A run that finds it ended gets a new one ({@code sandbox.recreated}).
+     */
+    public Sandbox sandbox() {
+        return sandbox.get();
+    }
 
-    /** The session's sandbox, created, reconnected or recreated as needed, with its deadline pushed out. */
-    synchronized Sandbox acquireSandbox(java.util.function.Consumer<EventData> events) {
-        if (options.sandbox().isPresent()) {
-            sandbox = options.sandbox().get();
-            ownsSandbox = false;
-            sandboxId = Optional.of(sandbox.id());
-            events.accept(new EventData.SandboxReady(sandbox.id(), sandbox.info().template(), sandbox.info().workdir(), turns > 0));
-        } else {
-            boolean reused = false;
-            Optional<String> lost = Optional.empty();
-            if (sandbox == null && sandboxId.isPresent()) {
-                try {
-                    sandbox = provider().connect(sandboxId.get());
-                } catch (SandboxNotFoundException e) {
-                    lost = sandboxId;
-                }
-            }
-            if (sandbox != null) {
-                try {
-                    sandbox.info();
-                    reused = true;
-                } catch (SandboxNotFoundException e) {
-                    lost = Optional.of(sandbox.id());
-                    sandbox = null;
-                }
-            }
-            if (sandbox == null) {
-                sandbox = provider().create(options.runtime().sandboxSpec(options.sandboxSpec(), options.modelClient()));
-                ownsSandbox = true;
-                sandboxId = Optional.of(sandbox.id());
-            }
-            lost.ifPresent(old -> events.accept(new EventData.SandboxRecreated(old, sandbox.id(),
-                    "the previous sandbox had ended (expired or killed); files from earlier turns are gone")));
-            events.accept(new EventData.SandboxReady(sandbox.id(), options.sandboxSpec().template(), sandbox.info().workdir(), reused));
-        }
-        SandboxSpec spec = options.sandboxSpec();
-        if (ownsSandbox) sandbox.setTimeout(spec.idleTimeout().orElse(spec.timeout()));
-        cwd.compareAndSet(null, options.workingDirectory().orElse(sandbox.info().workdir()));
-        return sandbox;
+    // ---- used by the runtimes ----
+
+    /** The session's sandbox for a run, created, reconnected or recreated as needed, with its deadline pushed out. */
+    Sandbox acquireSandbox(java.util.function.Consumer<EventData> events) {
+        Sandbox s = sandbox.acquire(events, turns() > 0);
+        cwd.compareAndSet(null, options.workingDirectory().orElse(s.info().workdir()));
+        return s;
     }
 
     AtomicReference<String> cwd() {
@@ -246,14 +218,10 @@ public final class AgentSession implements AutoCloseable {
         return m;
     }
 
-    private SandboxProvider provider() {
-        return options.sandboxProvider().orElseThrow(() -> new ConfigException("no sandbox provider configured"));
-    }
-
     private void save() {
         SessionState state;
         synchronized (this) {
-            state = new SessionState(id, createdAt, Instant.now(), options.model(), sandboxId,
+            state = new SessionState(id, createdAt, Instant.now(), options.model(), sandbox.id(),
                     Optional.ofNullable(cwd.get()).orElse(options.sandboxSpec().workdir()), messages, turns, usage, cost);
         }
         options.sessionStore().save(state);

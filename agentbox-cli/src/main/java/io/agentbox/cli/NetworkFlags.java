@@ -46,10 +46,19 @@ public final class NetworkFlags {
     public SandboxSpec.Builder apply(SandboxSpec.Builder b) {
         NetworkPolicy p = policy();
         b.network(p).auditAll(auditAll);
-        try {
-            for (String s : secrets) b.secret(SecretInjection.parse(s));
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+        for (String s : secrets) {
+            SecretInjection si;
+            try {
+                si = SecretInjection.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            // the sandbox is made by this process, so the value comes from its environment: check it
+            // before anything starts (a run would otherwise fail only once it creates its sandbox)
+            if (si.resolve().isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--secret " + s + ": the environment variable " + si.env() + " is not set");
+            }
+            b.secret(si);
         }
         if (!secrets.isEmpty() && p instanceof NetworkPolicy.None) {
             throw new ParameterException(spec.commandLine(), "--secret needs a network: add --network open or --allow HOST");

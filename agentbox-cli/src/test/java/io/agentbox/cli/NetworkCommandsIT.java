@@ -6,6 +6,8 @@ import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.SandboxQuery;
 import io.agentbox.sandbox.Sandboxes;
 import io.agentbox.sandbox.TestInternet;
+import io.agentbox.testkit.FakeAnthropic;
+import io.agentbox.testkit.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -131,9 +133,43 @@ class NetworkCommandsIT {
         // a variable that is not set: a one-line error, and no sandbox
         int before = provider.list(SandboxQuery.ALL).size();
         AgentboxProcess.Result bad = agentbox.run("sandbox", "create", "--network", "open", "--secret", "secret.test:X-Api-Key=AGENTBOX_NOT_SET_ANYWHERE");
-        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.exitCode()).as("a usage error").isEqualTo(2);
         assertThat(bad.stderr().strip()).contains("AGENTBOX_NOT_SET_ANYWHERE").doesNotContain("\n").doesNotContain("Exception");
         assertThat(provider.list(SandboxQuery.ALL)).hasSize(before);
+    }
+
+    @Test
+    void runWithASecretGivesTheAgentsRequestsTheHeaderAndTheAgentOnlyThePlaceholder() throws Exception {
+        try (FakeAnthropic model = FakeAnthropic.start()) {
+            // the agent proves it got the header by its digest: the secret itself never travels back to the model
+            String script = "for u in http://secret.test/headers https://secret.test/headers; do"
+                    + " curl -sS --max-time 10 $u | grep -i '^x-api-key:' | sha256sum | cut -c1-64; done;"
+                    + " curl -sS --max-time 10 http://www.test/headers | grep -ci '^x-api-key:'; echo \"env=$TEST_API_KEY\"";
+            model.enqueue(Reply.toolUse("Bash", Map.of("command", script)), Reply.text("checked"));
+            AgentboxProcess withModel = agentbox.withEnv(Map.of("ANTHROPIC_API_KEY", "sk-test-key", "ANTHROPIC_BASE_URL", model.baseUrl()));
+            AgentboxProcess.Result r = withModel.run("run", "--allow", "secret.test", "--allow", "www.test",
+                    "--secret", "secret.test:X-Api-Key=TEST_API_KEY", "--output-format", "stream-json", "check the header");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("X-Api-Key: " + SECRET + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            String result = model.messageRequests().get(1).lastToolResult().orElseThrow().content();
+            assertThat(result).isEqualTo(digest + "\n" + digest + "\n0\nenv=agentbox-secret-placeholder");
+            assertThat(r.stdout() + r.stderr()).doesNotContain(SECRET);
+            assertThat(model.messageRequests().toString()).doesNotContain(SECRET);
+            assertThat(provider.list(SandboxQuery.ALL)).as("the run's sandbox is gone").isEmpty();
+
+            // the flag's errors are the sandbox command's: one line, exit 2, nothing started or created
+            AgentboxProcess.Result unset = withModel.run("run", "--network", "open", "--secret", "secret.test:X-Api-Key=AGENTBOX_NOT_SET_ANYWHERE", "go");
+            assertThat(unset.exitCode()).as(unset.toString()).isEqualTo(2);
+            assertThat(unset.stderr().strip()).contains("AGENTBOX_NOT_SET_ANYWHERE").doesNotContain("\n").doesNotContain("Exception");
+            AgentboxProcess.Result noNetwork = withModel.run("run", "--secret", "secret.test:X-Api-Key=TEST_API_KEY", "go");
+            assertThat(noNetwork.exitCode()).as(noNetwork.toString()).isEqualTo(2);
+            assertThat(noNetwork.stderr()).contains("--secret needs a network");
+            AgentboxProcess.Result malformed = withModel.run("run", "--network", "open", "--secret", "nonsense", "go");
+            assertThat(malformed.exitCode()).as(malformed.toString()).isEqualTo(2);
+            assertThat(model.messageRequests()).as("no run reached the model").hasSize(2);
+            assertThat(provider.list(SandboxQuery.ALL)).isEmpty();
+        }
     }
 
     private static List<JsonNode> auditLines(String id) throws IOException {

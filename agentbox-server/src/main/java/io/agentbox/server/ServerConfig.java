@@ -5,9 +5,7 @@ import io.agentbox.sandbox.Durations;
 import io.agentbox.sandbox.Pool;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Properties;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -215,47 +212,9 @@ public final class ServerConfig {
      * a {@link ConfigException} naming the setting and its source.
      */
     public static ServerConfig load(Map<String, String> flags, Map<String, String> env) {
-        for (String key : flags.keySet()) {
-            if (!key.equals(CONFIG_FILE_KEY) && byKey(key).isEmpty()) throw new ConfigException("unknown setting --" + key);
-        }
-        Map<String, String> file = new LinkedHashMap<>();
-        String fileName = flags.getOrDefault(CONFIG_FILE_KEY, env.get(CONFIG_FILE_ENV));
-        if (fileName != null) file.putAll(readFile(Path.of(fileName)));
-
         Builder b = builder();
-        for (ServerSetting<?> s : SETTINGS) {
-            String source;
-            String value;
-            if (flags.containsKey(s.key())) { value = flags.get(s.key()); source = "--" + s.key(); }
-            else if (env.containsKey(s.env()) && !env.get(s.env()).isEmpty()) { value = env.get(s.env()); source = s.env(); }
-            else if (file.containsKey(s.key())) { value = file.get(s.key()); source = "config file key " + s.key(); }
-            else continue;
-            try {
-                b.parse(s, value.trim());
-            } catch (RuntimeException e) {
-                throw new ConfigException("invalid " + source + " '" + (s.secret() ? "…" : value) + "': " + e.getMessage());
-            }
-        }
+        ConfigSources.read(SETTINGS, flags, env, b::parse);
         return b.build();
-    }
-
-    private static Optional<ServerSetting<?>> byKey(String key) {
-        return SETTINGS.stream().filter(s -> s.key().equals(key)).findFirst();
-    }
-
-    private static Map<String, String> readFile(Path path) {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(path)) {
-            p.load(r);
-        } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + path + ": " + e.getMessage());
-        }
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String key : p.stringPropertyNames()) {
-            if (byKey(key).isEmpty()) throw new ConfigException("unknown key '" + key + "' in config file " + path);
-            out.put(key, p.getProperty(key));
-        }
-        return out;
     }
 
     static Path defaultDataDir() {

@@ -124,6 +124,44 @@ class SessionsApiTest extends ServerTestBase {
     }
 
     @Test
+    void aSandboxTheSessionReplacesIsRecordedEndedAndTheNewOneCountsInstead() {
+        var t = server.tenant("replaced");
+        String id = open(t, Map.of("workspaceId", t.workspaceId()));
+        String old = awaitEnd(t.member(), send(t.member(), id, "say first")).get("sandboxId").asText();
+        assertThat(sandboxes().kill(old)).as("the sandbox ends behind the server's back (expired)").isTrue();
+
+        String second = send(t.member(), id, "say second");
+        JsonNode r = awaitEnd(t.member(), second);
+        assertThat(r.get("status").asText()).isEqualTo("succeeded");
+        String replacement = r.get("sandboxId").asText();
+        assertThat(replacement).isNotEqualTo(old);
+        assertThat(t.member().get("/v1/runs/" + second + "/events?follow=false").body()).contains("event: sandbox.recreated");
+        JsonNode ended = t.member().get("/v1/sandboxes/" + old).json();
+        assertThat(ended.get("endedAt").isNull()).as("the replaced sandbox no longer counts against the quota").isFalse();
+        assertThat(ended.get("endReason").asText()).contains("replaced by " + replacement);
+        assertThat(t.member().get("/v1/sandboxes?workspaceId=" + t.workspaceId()).json().get("data").findValuesAsText("id"))
+                .contains(replacement).doesNotContain(old);
+        assertThat(t.member().get("/v1/sessions/" + id).json().get("sandboxId").asText()).isEqualTo(replacement);
+        assertThat(t.member().get("/v1/sandboxes/" + replacement).json().get("kind").asText()).isEqualTo("session");
+    }
+
+    @Test
+    void aRunsOwnSandboxIsKilledByItsAgentSessionAndRecordedBeforeTheRunEnds() {
+        var t = server.tenant("own-run");
+        var created = t.member().post("/v1/runs", Map.of("prompt", "say done", "workspaceId", t.workspaceId()));
+        assertThat(created.status()).isEqualTo(202);
+        JsonNode run = awaitEnd(t.member(), created.json().get("id").asText());
+        assertThat(run.get("status").asText()).isEqualTo("succeeded");
+        String sandbox = run.get("sandboxId").asText();
+        // no polling: the session's kill and its record come before the terminal state
+        assertThat(sandboxAlive(sandbox)).isFalse();
+        JsonNode row = t.member().get("/v1/sandboxes/" + sandbox).json();
+        assertThat(row.get("kind").asText()).isEqualTo("run");
+        assertThat(row.get("endedAt").isNull()).isFalse();
+        assertThat(row.get("endReason").asText()).isEqualTo("run succeeded");
+    }
+
+    @Test
     void endingCancelsTheRunKillsTheSandboxAndRefusesMoreMessages() {
         var t = server.tenant("ending");
         String id = open(t, Map.of("workspaceId", t.workspaceId()));

@@ -43,7 +43,7 @@ class BashRulesInEveryModeTest {
 
     /** Every call is approved when asked, so that only rules, hooks and the mode itself refuse. */
     private Agent.Builder agent(Sandbox s, PermissionMode mode) {
-        return h.agent().sandbox(s).permissionMode(mode).maxTurns(1_000)
+        return h.agent().useSandbox(s).permissionMode(mode).maxTurns(1_000)
                 .permissionCallback((runId, call) -> CompletableFuture.completedFuture(PermissionDecision.allow()));
     }
 
@@ -130,7 +130,7 @@ class BashRulesInEveryModeTest {
                     Reply.text("done"));
             List<String> pre = new CopyOnWriteArrayList<>();
             List<String> post = new CopyOnWriteArrayList<>();
-            AgentResult r = h.agent().sandbox(s).permissionMode(mode).disallowedTools(DENY)
+            AgentResult r = h.agent().useSandbox(s).permissionMode(mode).disallowedTools(DENY)
                     .preToolUse(call -> {
                         String cmd = call.input().path("command").asText();
                         pre.add(cmd);
@@ -173,7 +173,7 @@ class BashRulesInEveryModeTest {
         try (Sandbox s = sandbox()) {
             s.files().write("/workspace/keep", "x");
             h.fake().enqueue(bash("ls /workspace"), Reply.text("done"));
-            h.agent().sandbox(s).permissionMode(mode).disallowedTools(DENY)
+            h.agent().useSandbox(s).permissionMode(mode).disallowedTools(DENY)
                     .permissionCallback((runId, call) -> {
                         ObjectNode in = ((ObjectNode) call.input()).deepCopy();
                         in.put("command", "ls; command rm /workspace/keep");
@@ -195,7 +195,7 @@ class BashRulesInEveryModeTest {
                     bash("touch /workspace/f $(id > /workspace/g)"),
                     Reply.text("done"));
             List<String> asked = new CopyOnWriteArrayList<>();
-            h.agent().sandbox(s).permissionMode(mode).allowedTools("Bash(touch:*)", "Bash(echo:*)")
+            h.agent().useSandbox(s).permissionMode(mode).allowedTools("Bash(touch:*)", "Bash(echo:*)")
                     .permissionCallback((runId, call) -> {
                         asked.add(call.input().path("command").asText());
                         return CompletableFuture.completedFuture(PermissionDecision.deny("no"));

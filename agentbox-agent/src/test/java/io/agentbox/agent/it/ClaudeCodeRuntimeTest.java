@@ -77,7 +77,7 @@ class ClaudeCodeRuntimeTest {
             return Reply.builder().text("Done: it prints Fizz for 3.").usage(100, 20, 0, 3400).build();
         });
         Harness.Events events = new Harness.Events();
-        AgentResult r = agent(runtime).sandbox(sandbox).build().run("Write fizzbuzz, run it, fix it, rerun and show it", events);
+        AgentResult r = agent(runtime).useSandbox(sandbox).build().run("Write fizzbuzz, run it, fix it, rerun and show it", events);
 
         assertThat(r.status()).as(r.error() + "\n" + events.types() + "\n" + h.fake().requests().size()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(r.result()).isEqualTo("Done: it prints Fizz for 3.");
@@ -123,7 +123,7 @@ class ClaudeCodeRuntimeTest {
         Sandbox sandbox = sandbox(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build());
         sandbox.files().write("/workspace/keep.txt", "precious");
         Harness.Events events = new Harness.Events();
-        AgentResult r = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).sandbox(sandbox).disallowedTools("Bash(rm:*)").maxTurns(2)
+        AgentResult r = agent(ClaudeCode.runtime(h, ClaudeCode.RETRIES).build()).useSandbox(sandbox).disallowedTools("Bash(rm:*)").maxTurns(2)
                 .build().run("clean up", events);
 
         EventData.ToolResult denied = events.of(EventData.ToolResult.class).getFirst();

@@ -77,7 +77,7 @@ class LimitsAndCancelTest {
         try (Sandbox s = h.provider().create(SandboxSpec.builder().timeout(Duration.ofMinutes(2)).build())) {
             h.fake().enqueue(bash("sleep 120 & echo started; sleep 60"), Reply.text("never"));
             Harness.Events events = new Harness.Events();
-            AgentRun run = h.agent().sandbox(s).build().start("sleep", events);
+            AgentRun run = h.agent().useSandbox(s).build().start("sleep", events);
             Harness.await(Duration.ofSeconds(10), "the command to run",
                     () -> s.commands().run(Command.of("pgrep", "-f", "sleep 60")).exitCode() == 0);
             long start = System.nanoTime();

@@ -46,7 +46,7 @@ class RulesModesHooksTest {
     void aDisallowedToolIsNotOfferedAndRefusedWhenCalledAnyway() {
         try (Sandbox s = sandbox()) {
             h.fake().enqueue(Reply.toolUse("Bash", Map.of("command", "touch /workspace/ran")), Reply.text("ok"));
-            AgentResult r = h.agent().sandbox(s).disallowedTools("Bash").build().run("go", new Harness.Events());
+            AgentResult r = h.agent().useSandbox(s).disallowedTools("Bash").build().run("go", new Harness.Events());
             assertThat(r.isSuccess()).isTrue();
             assertThat(h.fake().messageRequests().getFirst().toolNames()).doesNotContain("Bash").contains("Read", "Write");
             assertThat(results().getFirst().isError()).isTrue();
@@ -63,7 +63,7 @@ class RulesModesHooksTest {
                     Reply.toolUse("Write", Map.of("file_path", "/workspace/secrets/key", "content", "x")),
                     Reply.toolUse("Bash", Map.of("command", "touch /workspace/allowed")),
                     Reply.text("ok"));
-            AgentResult r = h.agent().sandbox(s).permissionMode(PermissionMode.BYPASS_PERMISSIONS)
+            AgentResult r = h.agent().useSandbox(s).permissionMode(PermissionMode.BYPASS_PERMISSIONS)
                     .disallowedTools("Bash(rm:*)", "Edit(secrets/**)").build().run("go", new Harness.Events());
             assertThat(r.isSuccess()).isTrue();
             List<RecordedRequest.ToolResult> res = results();
@@ -81,7 +81,7 @@ class RulesModesHooksTest {
     void defaultModeAsksTheCallbackAndDeniesWithoutOne() {
         try (Sandbox s = sandbox()) {
             h.fake().enqueue(Reply.toolUse("Bash", Map.of("command", "touch /workspace/x")), Reply.text("ok"));
-            h.agent().sandbox(s).permissionMode(PermissionMode.DEFAULT).build().run("go", new Harness.Events());
+            h.agent().useSandbox(s).permissionMode(PermissionMode.DEFAULT).build().run("go", new Harness.Events());
             assertThat(results().getFirst().isError()).isTrue();
             assertThat(results().getFirst().content()).contains("no permission callback");
             assertThat(exists(s, "/workspace/x")).isFalse();
@@ -94,7 +94,7 @@ class RulesModesHooksTest {
                     Reply.toolUse("Read", Map.of("file_path", "/workspace/x")),
                     Reply.text("ok"));
             Harness.Events events = new Harness.Events();
-            h.agent().sandbox(s).permissionMode(PermissionMode.DEFAULT).allowedTools("Bash(git:*)")
+            h.agent().useSandbox(s).permissionMode(PermissionMode.DEFAULT).allowedTools("Bash(git:*)")
                     .permissionCallback((runId, call) -> {
                         asked.add(call);
                         // answered later, from another thread, like a WebSocket reply
@@ -118,7 +118,7 @@ class RulesModesHooksTest {
         try (Sandbox s = sandbox()) {
             h.fake().enqueue(Reply.toolUse("Write", Map.of("file_path", "/workspace/w.txt", "content", "w")),
                     Reply.toolUse("Bash", Map.of("command", "touch /workspace/b")), Reply.text("ok"));
-            h.agent().sandbox(s).permissionMode(PermissionMode.ACCEPT_EDITS).build().run("go", new Harness.Events());
+            h.agent().useSandbox(s).permissionMode(PermissionMode.ACCEPT_EDITS).build().run("go", new Harness.Events());
             assertThat(results().get(0).isError()).isFalse();
             assertThat(results().get(1).isError()).isTrue();
             assertThat(exists(s, "/workspace/w.txt")).isTrue();
@@ -127,7 +127,7 @@ class RulesModesHooksTest {
             h.fake().reset();
             h.fake().enqueue(Reply.toolUse("Write", Map.of("file_path", "/workspace/p.txt", "content", "p")),
                     Reply.toolUse("Read", Map.of("file_path", "/workspace/w.txt")), Reply.text("plan"));
-            h.agent().sandbox(s).permissionMode(PermissionMode.PLAN).build().run("go", new Harness.Events());
+            h.agent().useSandbox(s).permissionMode(PermissionMode.PLAN).build().run("go", new Harness.Events());
             assertThat(results().get(0).content()).contains("plan mode");
             assertThat(results().get(1).isError()).isFalse();
             assertThat(exists(s, "/workspace/p.txt")).isFalse();
@@ -143,7 +143,7 @@ class RulesModesHooksTest {
                     Reply.text("second stop"));
             List<String> seen = new CopyOnWriteArrayList<>();
             int[] stops = {0};
-            AgentResult r = h.agent().sandbox(s)
+            AgentResult r = h.agent().useSandbox(s)
                     .preToolUse(call -> call.input().path("command").asText().contains("denied")
                             ? HookDecision.deny("no touching") : HookDecision.proceed())
                     .preToolUse(call -> {

@@ -64,7 +64,7 @@ class SecurityTest {
             h.fake().enqueue(Reply.toolUse("Write", Map.of("file_path", "/workspace/prompt.txt", "content", prompt)),
                     Reply.text(prompt));
             Harness.Events events = new Harness.Events();
-            AgentResult r = h.agent().sandbox(s).appendSystemPrompt(prompt).build().run(prompt, events);
+            AgentResult r = h.agent().useSandbox(s).appendSystemPrompt(prompt).build().run(prompt, events);
             assertThat(r.isSuccess()).isTrue();
             assertThat(h.fake().messageRequests().getFirst().lastUserText()).isEqualTo(prompt);
             assertThat(h.fake().messageRequests().getFirst().systemText()).endsWith(prompt);

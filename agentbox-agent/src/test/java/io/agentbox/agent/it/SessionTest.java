@@ -27,7 +27,7 @@ class SessionTest {
     final Harness h = new Harness();
 
     private Agent agent() {
-        return h.agent().sessionStore(SessionStore.inDirectory(h.home().resolve("sessions"))).build();
+        return h.agent().sessionStore(SessionStore.inDirectory(h.home().resolve("sessions"))).keepSandbox(true).build();
     }
 
     @Test
@@ -107,7 +107,7 @@ class SessionTest {
     @Test
     void aOneShotRunKillsItsSandboxButKeepsTheConversation() throws IOException {
         h.fake().enqueue(Reply.text("done"));
-        Agent agent = agent();
+        Agent agent = h.agent().sessionStore(SessionStore.inDirectory(h.home().resolve("sessions"))).build();
         AgentResult r = agent.run("once", new Harness.Events());
         assertThat(h.provider().list(io.agentbox.sandbox.SandboxQuery.ALL)).isEmpty();
         assertThat(java.nio.file.Files.exists(h.home().resolve("sessions").resolve(r.sessionId() + ".json"))).isTrue();

@@ -56,7 +56,7 @@ class McpClientTest {
                     Reply.text("done"));
             Harness.Events events = new Harness.Events();
             McpServerConfig.Stdio everything = ReferenceServers.stdio();
-            AgentResult r = h.agent().sandbox(s)
+            AgentResult r = h.agent().useSandbox(s)
                     .mcpServer("everything", new McpServerConfig.Stdio(everything.command(), everything.args(), Map.of("MCP_MARKER", "set-by-config")))
                     .build().run("use the tools", events);
 
@@ -98,7 +98,7 @@ class McpClientTest {
                     Reply.toolUse("ReadMcpResource", Map.of("server", "everything", "uri", "demo://resource/static/document/features.md")),
                     Reply.text("done"));
             Harness.Events events = new Harness.Events();
-            AgentResult r = h.agent().sandbox(s).mcpServer("everything", ReferenceServers.stdio()).build().run("go", events);
+            AgentResult r = h.agent().useSandbox(s).mcpServer("everything", ReferenceServers.stdio()).build().run("go", events);
             assertThat(r.isSuccess()).isTrue();
 
             List<RecordedRequest.ToolResult> results = results();
@@ -137,7 +137,7 @@ class McpClientTest {
         try (Sandbox s = sandbox(NetworkPolicy.none())) {
             h.fake().enqueue(Reply.toolUse("mcp__everything__get-sum", Map.of("a", "not a number", "b", 1)), Reply.text("ok"));
             Harness.Events events = new Harness.Events();
-            AgentResult r = h.agent().sandbox(s).mcpServer("everything", ReferenceServers.stdio()).build().run("go", events);
+            AgentResult r = h.agent().useSandbox(s).mcpServer("everything", ReferenceServers.stdio()).build().run("go", events);
             assertThat(r.isSuccess()).isTrue();
             assertThat(results().getFirst().isError()).isTrue();
             assertThat(results().getFirst().content()).containsIgnoringCase("number");
@@ -151,7 +151,7 @@ class McpClientTest {
     void denyRulesApplyToMcpToolsByNameAndByServer() {
         try (Sandbox s = sandbox(NetworkPolicy.none())) {
             h.fake().enqueue(Reply.toolUse("mcp__everything__echo", Map.of("message", "x")), Reply.text("ok"));
-            AgentResult r = h.agent().sandbox(s).mcpServer("everything", ReferenceServers.stdio())
+            AgentResult r = h.agent().useSandbox(s).mcpServer("everything", ReferenceServers.stdio())
                     .disallowedTools("mcp__everything__echo").build().run("go", new Harness.Events());
             assertThat(r.isSuccess()).isTrue();
             assertThat(h.fake().messageRequests().getFirst().toolNames()).doesNotContain("mcp__everything__echo")
@@ -162,7 +162,7 @@ class McpClientTest {
         h.fake().reset();
         try (Sandbox s = sandbox(NetworkPolicy.none())) {
             h.fake().enqueue(Reply.toolUse("mcp__everything__get-sum", Map.of("a", 1, "b", 2)), Reply.text("ok"));
-            AgentResult r = h.agent().sandbox(s).mcpServer("everything", ReferenceServers.stdio())
+            AgentResult r = h.agent().useSandbox(s).mcpServer("everything", ReferenceServers.stdio())
                     .disallowedTools("mcp__everything__*").build().run("go", new Harness.Events());
             assertThat(r.isSuccess()).isTrue();
             assertThat(h.fake().messageRequests().getFirst().toolNames()).noneMatch(n -> n.startsWith("mcp__everything__")).contains("Bash");
@@ -177,7 +177,7 @@ class McpClientTest {
             h.fake().enqueue(Reply.toolUse("mcp__bad__boom", Map.of()), Reply.toolUse("mcp__bad__boom", Map.of()), Reply.text("survived"));
             Harness.Events events = new Harness.Events();
             long start = System.nanoTime();
-            AgentResult r = h.agent().sandbox(s).mcpServer("bad", McpServerConfig.Stdio.of("python3", "/tmp/misbehaving_server.py"))
+            AgentResult r = h.agent().useSandbox(s).mcpServer("bad", McpServerConfig.Stdio.of("python3", "/tmp/misbehaving_server.py"))
                     .mcpTimeouts(new McpTimeouts(Duration.ofSeconds(20), Duration.ofSeconds(120))).build().run("go", events);
             assertThat(r.isSuccess()).isTrue();
             assertThat(r.result()).isEqualTo("survived");
@@ -201,7 +201,7 @@ class McpClientTest {
             h.fake().enqueue(Reply.toolUse("mcp__bad__hang", Map.of()), Reply.text("survived"));
             Harness.Events events = new Harness.Events();
             long start = System.nanoTime();
-            AgentResult r = h.agent().sandbox(s)
+            AgentResult r = h.agent().useSandbox(s)
                     .mcpServer("bad", McpServerConfig.Stdio.of("python3", "/tmp/misbehaving_server.py"))
                     .mcpServer("mute", McpServerConfig.Stdio.of("sleep", "600"))
                     .mcpTimeouts(new McpTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(2))).build().run("go", events);
@@ -231,12 +231,26 @@ class McpClientTest {
         try (ReferenceServers.Http http = ReferenceServers.startHttp();
              Sandbox open = h.provider().create(SandboxSpec.builder().timeout(Duration.ofMinutes(2)).network(NetworkPolicy.open()).build())) {
             h.fake().enqueue(Reply.toolUse("mcp__web__echo", Map.of("message", "over http")),
-                    Reply.toolUse("mcp__web__trigger-long-running-operation", Map.of("duration", 1, "steps", 2)), Reply.text("ok"));
+                    Reply.toolUse("mcp__web__trigger-long-running-operation", Map.of("duration", 1, "steps", 2)),
+                    Reply.toolUse("mcp__web__get-sum", Map.of("a", 2, "b", 40)),
+                    Reply.toolUse("mcp__web__get-sum", Map.of("a", "not a number", "b", 1)),
+                    Reply.toolUse("mcp__web__get-env", Map.of()), Reply.text("ok"));
             Harness.Events events = new Harness.Events();
-            AgentResult r = h.agent().sandbox(open).mcpServer("web", McpServerConfig.Http.of(http.url())).build().run("go", events);
+            AgentResult r = h.agent().useSandbox(open).mcpServer("web", McpServerConfig.Http.of(http.url()))
+                    .disallowedTools("mcp__web__get-env").build().run("go", events);
             assertThat(r.isSuccess()).isTrue();
             assertThat(results().get(0).content()).isEqualTo("Echo: over http");
             assertThat(results().get(1).content()).contains("completed");
+            assertThat(results().get(2).content()).contains("42");
+            assertThat(results().get(2).isError()).isFalse();
+            // a tool error over HTTP is the tool's answer too, and the server stays connected
+            assertThat(results().get(3).isError()).isTrue();
+            assertThat(results().get(3).content()).containsIgnoringCase("number");
+            // a deny rule hides an HTTP server's tool and refuses a call to it
+            assertThat(h.fake().messageRequests().getFirst().toolNames()).contains("mcp__web__get-sum").doesNotContain("mcp__web__get-env");
+            assertThat(results().get(4).isError()).isTrue();
+            assertThat(results().get(4).content()).contains("disallowed");
+            assertThat(events.of(EventData.McpServerStatus.class)).allMatch(st -> st.status().equals("connected"));
             assertThat(events.of(EventData.McpProgress.class)).hasSize(2);
             assertThat(events.of(EventData.RunStarted.class).getFirst().mcpServers().getFirst().transport()).isEqualTo("http");
 
@@ -244,7 +258,7 @@ class McpClientTest {
             try (Sandbox closed = h.provider().create(SandboxSpec.builder().timeout(Duration.ofMinutes(2)).build())) {
                 h.fake().enqueue(Reply.text("no tools"));
                 Harness.Events none = new Harness.Events();
-                AgentResult r2 = h.agent().sandbox(closed).mcpServer("web", McpServerConfig.Http.of(http.url())).build().run("go", none);
+                AgentResult r2 = h.agent().useSandbox(closed).mcpServer("web", McpServerConfig.Http.of(http.url())).build().run("go", none);
                 assertThat(r2.isSuccess()).isTrue();
                 EventData.McpServerStatus st = none.of(EventData.RunStarted.class).getFirst().mcpServers().getFirst();
                 assertThat(st.status()).isEqualTo("failed");

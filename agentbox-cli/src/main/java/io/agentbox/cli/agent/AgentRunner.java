@@ -20,11 +20,17 @@ import io.agentbox.agent.session.SessionState;
 import io.agentbox.agent.session.SessionStore;
 import io.agentbox.cli.Cli;
 import io.agentbox.cli.Terminal;
+import io.agentbox.ErrorCategory;
+import io.agentbox.cli.CliException;
+import io.agentbox.cli.Transfers;
+import io.agentbox.sandbox.Sandbox;
 import io.agentbox.sandbox.SandboxProvider;
 import io.agentbox.sandbox.SandboxSpec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -38,7 +44,11 @@ final class AgentRunner implements AutoCloseable {
     private final AgentFlags flags;
     private final PrintWriter out;
     private final PrintWriter err;
-    private final RunSandbox sandbox;
+    /** A killed CLI leaves a sandbox that ends itself within this; the session renews it while a run is active. */
+    static final Duration LEASE = Duration.ofMinutes(5);
+    /** How long a kept sandbox (--keep, sessions, chat) waits for the next turn. */
+    static final Duration KEPT = Duration.ofMinutes(30);
+
     private final AgentSession session;
     private final boolean keep;
     private final boolean color;
@@ -76,18 +86,20 @@ final class AgentRunner implements AutoCloseable {
 
         SandboxProvider provider = cli.sandboxes();
         this.runtime = flags.runtime(cli.home(), passthrough);
-        SandboxSpec spec = runtime.sandboxSpec(flags.sandboxSpec(), client);
-        this.sandbox = RunSandbox.acquire(provider, spec, prior.flatMap(SessionState::sandboxId), this::notice);
+        // the session owns the sandbox: created with a short deadline, renewed while a turn runs, then kept
+        // for KEPT or killed when the runner closes
+        SandboxSpec spec = flags.sandboxSpec().toBuilder().timeout(LEASE).idleTimeout(KEPT).build();
+        Agent.Builder b = flags.apply(Agent.builder()).modelClient(client).sandbox(spec).runtime(runtime)
+                .sandboxProvider(provider).sandboxLease(LEASE).keepSandbox(keep).sessionStore(store).tracing(telemetry.tracing());
+        ask.filter(a -> flags.permissionMode == PermissionMode.DEFAULT || flags.permissionMode == PermissionMode.ACCEPT_EDITS)
+                .ifPresent(a -> b.permissionCallback(permissions(a)));
+        Agent agent = b.build();
+        this.session = prior.isPresent() ? agent.resumeSession(prior.get().id()) : agent.newSession();
         try {
-            if (flags.upload != null) sandbox.upload(flags.upload, flags.uploadAll, err);
-            Agent.Builder b = flags.apply(Agent.builder()).modelClient(client).sandbox(spec).runtime(runtime)
-                    .sandbox(sandbox.sandbox()).sandboxProvider(provider).sessionStore(store).tracing(telemetry.tracing());
-            ask.filter(a -> flags.permissionMode == PermissionMode.DEFAULT || flags.permissionMode == PermissionMode.ACCEPT_EDITS)
-                    .ifPresent(a -> b.permissionCallback(permissions(a)));
-            Agent agent = b.build();
-            this.session = prior.isPresent() ? agent.resumeSession(prior.get().id()) : agent.newSession();
+            Sandbox sandbox = session.sandbox(); // now, so that --upload lands before the first turn
+            if (flags.upload != null) upload(sandbox, flags.upload, flags.uploadAll);
         } catch (RuntimeException e) {
-            sandbox.release(false);
+            session.end();
             throw e;
         }
     }
@@ -101,7 +113,7 @@ final class AgentRunner implements AutoCloseable {
     }
 
     String sandboxId() {
-        return sandbox.sandbox().id();
+        return session.sandboxId().orElseThrow();
     }
 
     /** Whether Claude Code's own lines go to the passthrough (so the formatter prints nothing). */
@@ -130,24 +142,27 @@ final class AgentRunner implements AutoCloseable {
 
     /** Runs one turn; Ctrl-C cancels it (and only it). */
     AgentResult turn(String prompt, EventListener listener) {
-        sandbox.startLease();
+        AgentRun run = session.start(prompt, listener);
+        Interrupts interrupts = Interrupts.handle(() -> run.cancel("canceled by the user (Ctrl-C)"));
         try {
-            AgentRun run = session.start(prompt, listener);
-            Interrupts interrupts = Interrupts.handle(() -> run.cancel("canceled by the user (Ctrl-C)"));
-            try {
-                return run.await();
-            } finally {
-                interrupts.close();
-            }
+            return run.await();
         } finally {
-            sandbox.stopLease();
+            interrupts.close();
         }
+    }
+
+    /** Copies the folder's content into the sandbox's workdir. */
+    private void upload(Sandbox sandbox, Path dir, boolean all) {
+        if (!Files.isDirectory(dir)) throw new CliException(ErrorCategory.CONFIG, "--upload needs a directory: " + dir);
+        Transfers.upload(dir, sandbox.files(), sandbox.info().workdir(), all, err);
     }
 
     /** Copies the sandbox's workdir out; a failure is reported, not thrown, so the run's own outcome stands. */
     boolean download(RunCommand.DownloadRequest request) {
         try {
-            return sandbox.download(request, err).complete();
+            Sandbox sandbox = session.sandbox();
+            return Transfers.download(sandbox.files(), sandbox.info().workdir(), request.dir(), request.policy(), request.all(), err)
+                    .complete();
         } catch (RuntimeException e) {
             notice("agentbox: --download failed: " + e.getMessage());
             return false;
@@ -179,11 +194,10 @@ final class AgentRunner implements AutoCloseable {
         try {
             session.close();
         } finally {
-            sandbox.release(keep);
             telemetry.close(); // exports the run's spans before the process ends
         }
         if (keep && !flags.quiet) {
-            notice(new ConsoleRenderer.Style(color).dim("sandbox " + sandboxId() + " kept for " + RunSandbox.KEPT.toMinutes()
+            notice(new ConsoleRenderer.Style(color).dim("sandbox " + sandboxId() + " kept for " + KEPT.toMinutes()
                     + "m · session " + session.id() + " · continue with: agentbox run --continue \"…\""));
         }
     }

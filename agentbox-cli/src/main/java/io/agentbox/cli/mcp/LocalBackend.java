@@ -143,7 +143,15 @@ final class LocalBackend implements AgentboxBackend {
         });
         id[0] = run.runId();
         active.put(id[0], run);
-        named.countDown();
+        // the file is the run's record for every later call (run_start's own wait included): it exists
+        // before the id is handed out, whether or not the first event has been written yet
+        try {
+            Files.write(file(id[0]), new byte[0], StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            named.countDown();
+        }
         return JSON.createObjectNode().put("id", id[0]).put("status", "running").put("prompt", text(body, "prompt").orElse(""));
     }
 

@@ -31,13 +31,22 @@ final class HttpForward {
 
     private HttpForward() {}
 
-    /** Runs until both sides are done; closes both. {@code rewrite} edits the head's lines (request line first). */
+    /**
+     * Runs until both sides are done; closes both. {@code rewrite} edits the head's lines (request line first).
+     * A request that goes upstream with {@code Connection: close} (the client's, or one that the egress set,
+     * as for proxy requests) is the connection's last: no further request is read, the client's response
+     * says {@code Connection: close} too, and the client's side ends after it, so a client never reuses a
+     * connection whose upstream is gone (it would get a reset on its next request).
+     */
     static void run(Stream client, Stream upstream, UnaryOperator<List<String>> rewrite) {
+        java.util.concurrent.atomic.AtomicBoolean closeAfterFirst = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch firstSent = new java.util.concurrent.CountDownLatch(1);
         Thread back = Thread.ofVirtual().start(() -> {
-            byte[] buf = new byte[16 * 1024];
             try {
-                InputStream in = upstream.in();
+                InputStream in = new java.io.BufferedInputStream(upstream.in());
                 OutputStream out = client.out();
+                if (awaitFirst(firstSent) && closeAfterFirst.get()) closingResponseHead(in, out);
+                byte[] buf = new byte[16 * 1024];
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     out.write(buf, 0, n);
@@ -49,15 +58,23 @@ final class HttpForward {
                 upstream.close();
             }
         });
+        boolean last = false;
+        InputStream in = new java.io.BufferedInputStream(client.in());
         try {
-            InputStream in = new java.io.BufferedInputStream(client.in());
             OutputStream out = upstream.out();
-            while (true) {
+            boolean first = true;
+            while (!last) {
                 byte[] head = readHead(in);
                 if (head == null) break;
                 List<String> lines = rewrite.apply(HttpHeads.lines(head));
+                last = closes(lines);
+                if (first) {
+                    closeAfterFirst.set(last);
+                    first = false;
+                }
                 out.write((String.join("\r\n", lines) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
+                firstSent.countDown();
                 String te = HttpHeads.value(lines, "transfer-encoding");
                 String cl = HttpHeads.value(lines, "content-length");
                 if (HttpHeads.value(lines, "upgrade") != null || lines.get(0).toUpperCase(Locale.ROOT).startsWith("CONNECT ")) {
@@ -69,21 +86,94 @@ final class HttpForward {
                     copy(in, out, Long.parseLong(cl.trim()));
                 }
             }
+            firstSent.countDown();
             upstream.shutdownOutput();
         } catch (IOException | RuntimeException e) {
+            firstSent.countDown();
             upstream.close();
             client.close();
         }
-        try {
-            back.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (last) {
+            // Whatever else the client sent (a pipelined request) is read and dropped until it closes: closing
+            // with unread bytes would reset the connection and could destroy the response on its way.
+            Thread drain = Thread.ofVirtual().start(() -> discard(in));
+            join(back, null);
+            join(drain, LINGER);
+        } else {
+            join(back, null);
         }
         client.close();
         upstream.close();
     }
 
-    /** The bytes of one request head, CRLFCRLF included; null at a clean end of stream. */
+    /** How long a closing client connection is drained after its last response. */
+    private static final java.time.Duration LINGER = java.time.Duration.ofSeconds(5);
+
+    private static boolean awaitFirst(java.util.concurrent.CountDownLatch firstSent) {
+        try {
+            firstSent.await();
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static void join(Thread t, java.time.Duration limit) {
+        try {
+            if (limit == null) t.join(); else t.join(limit);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void discard(InputStream in) {
+        byte[] buf = new byte[16 * 1024];
+        try {
+            while (in.read(buf) >= 0) {
+                // dropped
+            }
+        } catch (IOException e) {
+            // closed
+        }
+    }
+
+    /** Whether a request head's Connection header has the {@code close} option. */
+    static boolean closes(List<String> lines) {
+        for (int i = 1; i < lines.size(); i++) {
+            if (!HttpHeads.name(lines.get(i)).equals("connection")) continue;
+            String v = lines.get(i).substring(lines.get(i).indexOf(':') + 1);
+            for (String option : v.split(",")) if (option.trim().equalsIgnoreCase("close")) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Copies interim (1xx) response heads as they are and the final one with {@code Connection: close}
+     * in place of any connection options (a 101 switch keeps its own).
+     */
+    private static void closingResponseHead(InputStream in, OutputStream out) throws IOException {
+        while (true) {
+            byte[] head = readHead(in);
+            if (head == null) return;
+            List<String> lines = HttpHeads.lines(head);
+            String[] status = lines.get(0).split(" ", 3);
+            int code = status.length > 1 && status[1].matches("\\d{3}") ? Integer.parseInt(status[1]) : 0;
+            if (code >= 100 && code < 200) {
+                out.write(head);
+                out.flush();
+                if (code == 101) return;
+                continue;
+            }
+            lines.removeIf(l -> List.of("connection", "keep-alive", "proxy-connection").contains(HttpHeads.name(l)));
+            lines.add("Connection: close");
+            out.write((String.join("\r\n", lines) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            return;
+        }
+    }
+
+    /** The bytes of one message head, CRLFCRLF included; null at a clean end of stream. */
     static byte[] readHead(InputStream in) throws IOException {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(1024);
         int state = 0;

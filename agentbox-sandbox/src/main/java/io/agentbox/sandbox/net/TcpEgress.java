@@ -220,7 +220,8 @@ final class TcpEgress {
         Optional<Conn> up = connect(sn, name, addrs, port, proto);
         if (up.isEmpty()) return;
         if (cfg.auditAll()) sn.audit(name, addrs.get(0).getHostAddress(), port, proto, true, "allowed (proxy)");
-        Conn.splice(c, up.get());
+        // not spliced: this upstream takes this one request (Connection: close), and the client must hear so
+        HttpForward.run(HttpForward.of(c), HttpForward.of(up.get()), lines -> lines);
     }
 
     static void forbidden(Conn c, String why) {

@@ -42,9 +42,10 @@ import java.util.Optional;
 
 /**
  * Carries out runs with the agent runtime: the agent's events are stored (then published) as they come,
- * with the server's run id and sequence; the run's sandbox is recorded the moment it exists; when the
- * agent ends, the files it changed are captured, a run's own sandbox is killed (a session keeps its
- * sandbox for the next turn), and only then is the terminal state written and announced, so a client
+ * with the server's run id and sequence. The agent session owns the run's sandbox (creates, reconnects,
+ * recreates and kills it) and reports each step to {@link RunSandboxes}, which records it the moment it
+ * exists. When the agent ends, the files it changed are captured, the session is closed, which kills a
+ * run's own sandbox (a session keeps its sandbox for the next turn), and only then is the terminal state written and announced, so a client
  * that sees {@code run.canceled} knows the sandbox is gone.
  */
 public final class AgentExecutor implements RunExecutor {
@@ -91,44 +92,57 @@ public final class AgentExecutor implements RunExecutor {
             return;
         }
         boolean capture = options.path("captureArtifacts").asBoolean(true);
-        RunSandboxProvider provider = new RunSandboxProvider(sandboxes, ctx, run.sessionId(), sessions,
-                capture ? Optional.of(artifacts) : Optional.empty());
-        Agent agent = agent(run, options, provider).build();
+        RunSandboxes books = new RunSandboxes(sandboxes, ctx, run.sessionId(), sessions,
+                capture ? Optional.of(artifacts) : Optional.empty(), spec(run, options));
+        Agent agent = agent(run, options, books).build();
         Relay relay = new Relay(ctx);
         try {
             AgentSession agentSession = run.sessionId().map(agent::resumeSession).orElseGet(agent::newSession);
-            AgentRun agentRun = agentSession.start(run.prompt(), relay);
-            ctx.onCancel(agentRun::cancel);
-            AgentResult result = agentRun.await();
-            Event terminal = relay.terminal.orElseThrow(() -> new IllegalStateException("the agent ended without a terminal event"));
-            if (capture && result.status() != RunStatus.CANCELED) {
-                provider.current().ifPresent(s -> captureArtifacts(ctx, s, provider.before()));
+            try {
+                AgentRun agentRun = agentSession.start(run.prompt(), relay);
+                ctx.onCancel(agentRun::cancel);
+                AgentResult result = agentRun.await();
+                Event terminal = relay.terminal.orElseThrow(() -> new IllegalStateException("the agent ended without a terminal event"));
+                if (capture && result.status() != RunStatus.CANCELED) {
+                    books.current().ifPresent(s -> captureArtifacts(ctx, s, books.before()));
+                }
+                books.endReason("run " + result.status().wireName());
+                agentSession.close(); // kills a run's own sandbox; a session's stays for the next turn
+                end(ctx, result, terminal);
+            } catch (RuntimeException e) {
+                books.endReason("run failed");
+                try {
+                    agentSession.close();
+                } catch (RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
+                throw e;
             }
-            if (run.sessionId().isEmpty()) killSandbox(provider, "run " + result.status().wireName());
-            end(ctx, result, terminal);
-        } catch (RuntimeException e) {
-            if (run.sessionId().isEmpty()) killSandbox(provider, "run failed");
-            throw e;
         } finally {
             permissions.forget(run.id());
         }
     }
 
-    private Agent.Builder agent(Run run, JsonNode options, RunSandboxProvider provider) {
-        Duration lifetime = Scheduler.lifetime(run, config);
-        SandboxSpec.Builder spec = SandboxSpec.builder()
+    private SandboxSpec spec(Run run, JsonNode options) {
+        return SandboxSpec.builder()
                 .template(run.template())
                 .network(Networks.policy(options.get("network"), "options.network").orElse(NetworkPolicy.none()))
                 .secrets(Networks.secrets(options.get("secrets"), "options.secrets"))
                 .auditAll(options.path("auditAll").asBoolean(false))
-                .timeout(lifetime.plus(run.sessionId().isPresent() ? config.sessionIdleTimeout() : SANDBOX_MARGIN));
+                .timeout(Scheduler.lifetime(run, config).plus(run.sessionId().isPresent() ? config.sessionIdleTimeout() : SANDBOX_MARGIN))
+                .build();
+    }
+
+    private Agent.Builder agent(Run run, JsonNode options, RunSandboxes books) {
+        Duration lifetime = Scheduler.lifetime(run, config);
         PermissionMode mode = PermissionMode.fromWireName(options.path("permissionMode").asText("bypassPermissions"));
         Agent.Builder b = Agent.builder()
                 .modelClient(model)
                 .pricing(pricing)
-                .sandboxProvider(provider)
-                .sandbox(spec.build())
-                .keepSandbox(true)
+                .sandboxProvider(sandboxes.provider())
+                .sandbox(books.spec())
+                .sandboxListener(books)
+                .keepSandbox(run.sessionId().isPresent())
                 .sessionStore(new ConversationStore(sessions, run.workspaceId(), clock))
                 .permissionMode(mode)
                 .permissionCallback(permissions.callbackFor(run.id()))
@@ -168,10 +182,6 @@ public final class AgentExecutor implements RunExecutor {
     private void captureArtifacts(RunContext ctx, Sandbox sandbox, ArtifactCapture.Snapshot before) {
         ArtifactCapture.Result r = artifacts.capture(ctx.runId(), ctx.run().workspaceId(), sandbox, before);
         if (!r.captured().isEmpty() || !r.skipped().isEmpty()) ctx.emit(r.toEvent());
-    }
-
-    private void killSandbox(RunSandboxProvider provider, String reason) {
-        provider.current().ifPresent(s -> sandboxes.kill(s.id(), reason));
     }
 
     private void end(RunContext ctx, AgentResult result, Event terminal) {

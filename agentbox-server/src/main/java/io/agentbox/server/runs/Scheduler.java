@@ -177,7 +177,7 @@ public final class Scheduler implements AutoCloseable {
             } finally {
                 if (!ctx.ended()) ctx.fail(ErrorCategory.INTERNAL, "the run ended without a result");
                 // A session's sandbox outlives its runs: it ends with the session (and counts as live until then).
-                if (run.sessionId().isEmpty()) ctx.sandboxId().ifPresent(id -> sandboxes.store().markEnded(id, "run ended", clock.instant()));
+                if (run.sessionId().isEmpty()) ctx.sandboxId().ifPresent(id -> sandboxes.kill(id, "run ended"));
                 active.remove(run.id());
                 wake();
             }

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
@@ -38,12 +39,13 @@ public final class SandboxService {
     private final Semaphore lifecycle = new Semaphore(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
 
     public SandboxService(SandboxProvider provider, SandboxStore store, Clock clock, String nodeId) {
-        this.provider = provider;
+        this.provider = new Throttled(provider, lifecycle);
         this.store = store;
         this.clock = clock;
         this.nodeId = nodeId;
     }
 
+    /** The provider, with creating and killing throttled (see {@link #lifecycle}); it records nothing. */
     public SandboxProvider provider() {
         return provider;
     }
@@ -53,20 +55,9 @@ public final class SandboxService {
      * session it serves (empty for a raw sandbox).
      */
     public Sandbox create(SandboxSpec spec, String workspaceId, String createdBy, SandboxRecord.Kind kind, Optional<String> ownerId) {
-        SandboxSpec.Builder labelled = spec.toBuilder()
-                .metadata(META_WORKSPACE, workspaceId)
-                .metadata(META_NODE, nodeId);
-        ownerId.ifPresent(o -> labelled.metadata(META_OWNER, o));
-        Sandbox sandbox;
-        lifecycle.acquireUninterruptibly();
+        Sandbox sandbox = provider.create(labelled(spec, workspaceId, ownerId));
         try {
-            sandbox = provider().create(labelled.build());
-        } finally {
-            lifecycle.release();
-        }
-        try {
-            store.insert(new SandboxRecord(sandbox.id(), workspaceId, createdBy, kind, ownerId, spec.template(),
-                    clock.instant(), Optional.empty(), Optional.empty(), spec.resources().memoryMb()));
+            record(sandbox, spec, workspaceId, createdBy, kind, ownerId);
         } catch (RuntimeException e) {
             sandbox.kill();
             throw e;
@@ -74,16 +65,37 @@ public final class SandboxService {
         return sandbox;
     }
 
+    /** The spec with the labels that tie its sandbox to this node, the workspace and the owner, also where the database is not told. */
+    public SandboxSpec labelled(SandboxSpec spec, String workspaceId, Optional<String> ownerId) {
+        SandboxSpec.Builder labelled = spec.toBuilder()
+                .metadata(META_WORKSPACE, workspaceId)
+                .metadata(META_NODE, nodeId);
+        ownerId.ifPresent(o -> labelled.metadata(META_OWNER, o));
+        return labelled.build();
+    }
+
+    /** Records a sandbox created from a {@link #labelled} spec by someone else (an agent session owning it). */
+    public void record(Sandbox sandbox, SandboxSpec spec, String workspaceId, String createdBy, SandboxRecord.Kind kind,
+                       Optional<String> ownerId) {
+        store.insert(new SandboxRecord(sandbox.id(), workspaceId, createdBy, kind, ownerId, spec.template(),
+                clock.instant(), Optional.empty(), Optional.empty(), spec.resources().memoryMb()));
+    }
+
     /** Kills a sandbox and records why; quiet when it is already gone. */
     public void kill(String sandboxId, String reason) {
-        lifecycle.acquireUninterruptibly();
         try {
             provider.kill(sandboxId);
         } catch (RuntimeException e) {
             LOG.warn("could not kill sandbox {}: {}", sandboxId, e.getMessage());
-        } finally {
-            lifecycle.release();
         }
+        ended(sandboxId, reason);
+    }
+
+    /**
+     * Records that a sandbox has ended, however it ended: killed here, by the agent session that owned it, or
+     * found expired. Its row stops counting against the workspace's quota and the node's sweep leaves it.
+     */
+    public void ended(String sandboxId, String reason) {
         store.markEnded(sandboxId, reason, clock.instant());
     }
 
@@ -124,5 +136,31 @@ public final class SandboxService {
 
     public SandboxStore store() {
         return store;
+    }
+
+    /** Creating and killing through the {@link #lifecycle} permits; the rest as the provider does it. */
+    private record Throttled(SandboxProvider provider, Semaphore permits) implements SandboxProvider {
+        @Override
+        public Sandbox create(SandboxSpec spec) {
+            permits.acquireUninterruptibly();
+            try {
+                return provider.create(spec);
+            } finally {
+                permits.release();
+            }
+        }
+
+        @Override
+        public boolean kill(String id) {
+            permits.acquireUninterruptibly();
+            try {
+                return provider.kill(id);
+            } finally {
+                permits.release();
+            }
+        }
+
+        @Override public Sandbox connect(String id) { return provider.connect(id); }
+        @Override public List<SandboxInfo> list(SandboxQuery query) { return provider.list(query); }
     }
 }
